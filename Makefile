@@ -1,0 +1,36 @@
+# One command runner. `make demo` and `make test` each create .venv and install what they
+# need when it is missing, so both work on a fresh machine with Python 3.11.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-fast check bench docs clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) on PATH"; exit 2; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/oneplace demo --people 50000 --dir demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/parity
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/parity
+
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_synth.py
+	$(BIN)/python benchmarks/bench_demo.py
+
+docs: $(STAMP)
+	$(BIN)/python -m oneplace.schema.docs > docs/data-model.md
+
+clean:
+	rm -rf $(VENV) demo build *.egg-info

@@ -1,0 +1,316 @@
+"""The ``oneplace`` command line (Typer + Rich).
+
+Every user error (bad place file, unreadable input, missing workspace) is a
+:class:`~oneplace.errors.UserError`: printed as one message without a traceback, exit code 2.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from typer.core import TyperGroup
+
+from .errors import UserError
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class _Group(TyperGroup):
+    """Turns a UserError anywhere in a command into one red line and its exit code."""
+
+    def invoke(self, ctx):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise SystemExit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    help="oneplace: population, money and outcomes for an accountable care partnership.",
+)
+
+WorkspaceArg = Annotated[Path, typer.Argument(help="Workspace folder")]
+
+
+@contextmanager
+def _progress(description: str) -> Iterator[Callable[[str, float], None]]:
+    """A Rich progress bar driven by ``callback(stage, fraction_done)``."""
+    with Progress(
+        TextColumn("[bold blue]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TextColumn("{task.fields[stage]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task(description, total=1.0, stage="")
+
+        def update(stage: str, fraction: float) -> None:
+            bar.update(task, completed=max(0.0, min(1.0, fraction)), stage=stage)
+
+        yield update
+        bar.update(task, completed=1.0, stage="done")
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def _rich_table(title: str, columns: list[str], rows: list[list] | list[tuple]) -> Table:
+    t = Table(title=title, title_justify="left")
+    for c in columns:
+        t.add_column(c)
+    for r in rows:
+        t.add_row(*(_fmt(v) for v in r))
+    return t
+
+
+# --- place and workspace -----------------------------------------------------------------------
+@app.command()
+def init(
+    workspace: WorkspaceArg,
+    place: Annotated[Path, typer.Option("--place", help="The partnership's place file (YAML)")],
+) -> None:
+    """Create a workspace: a folder with the DuckDB store and the place file."""
+    from .workspace import Workspace
+
+    ws = Workspace.create(workspace, place)
+    p = ws.place
+    console.print(
+        f"created workspace [bold]{workspace}[/] for {p.name}: {len(p.organisations)} "
+        f"organisations, {len(p.localities)} localities, {len(p.networks)} networks, "
+        f"{len(p.practices)} practices"
+    )
+
+
+@app.command("validate-place")
+def validate_place(place: Annotated[Path, typer.Argument(help="Place file (YAML)")]) -> None:
+    """Check a place file and report every problem in it."""
+    from .place import load_place
+
+    p = load_place(place)
+    console.print(f"{place}: valid ({p.name}, {len(p.practices)} practices)")
+
+
+@app.command()
+def load(
+    workspace: WorkspaceArg,
+    table: Annotated[str, typer.Argument(help="person, registration, activity or diagnosis")],
+    file: Annotated[Path, typer.Argument(help="CSV or Parquet file")],
+) -> None:
+    """Load a file into a canonical table; bad rows go to quarantine, the batch lands whole."""
+    from .ingest import load_file
+    from .workspace import Workspace
+
+    ws = Workspace.open(workspace)
+    with _progress(f"load {table}") as progress:
+        result = load_file(ws, table, file, progress=progress)
+    _print_load(result)
+
+
+def _print_load(result) -> None:
+    if result.already_loaded:
+        console.print(
+            f"{result.file}: already loaded into {result.table} (batch {result.batch_id[:12]}); "
+            "nothing changed"
+        )
+        return
+    console.print(
+        f"{result.file} -> {result.table}: [green]{result.loaded:,} loaded[/], "
+        f"[red]{result.rejected:,} rejected[/], [yellow]{result.warned:,} warned[/] "
+        f"of {result.rows_read:,} rows (batch {result.batch_id[:12]})"
+    )
+    if result.reasons:
+        console.print(
+            _rich_table(
+                "top reasons",
+                ["rule", "column", "severity", "rows", "example value"],
+                [[r.rule, r.column, r.severity, r.count, r.example] for r in result.reasons[:10]],
+            )
+        )
+
+
+@app.command()
+def quarantine(
+    workspace: WorkspaceArg,
+    limit: Annotated[int, typer.Option(help="Rows to show")] = 50,
+) -> None:
+    """List rows that were rejected (and warnings), newest batch first."""
+    from .ingest import quarantine as read_quarantine
+    from .workspace import Workspace
+
+    q = read_quarantine(Workspace.open(workspace), limit=limit)
+    cols = [c for c in q.column_names if c not in ("batch_id", "loaded_at")]
+    rows = [[r[c] for c in cols] for r in q.select(cols).to_pylist()]
+    console.print(_rich_table(f"quarantine (first {limit})", cols, rows))
+
+
+# --- synthetic place -----------------------------------------------------------------------------
+@app.command()
+def synth(
+    people: Annotated[int, typer.Option(help="Number of people", min=100)] = 50_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files")] = 1,
+    years: Annotated[int, typer.Option(help="Financial years of activity", min=1, max=10)] = 3,
+    out: Annotated[Path, typer.Option(help="Output folder")] = Path("synth"),
+    report: Annotated[bool, typer.Option("--report", help="Print figures beside targets")] = False,
+) -> None:
+    """Write a synthetic place (place.yaml and the four tables as Parquet)."""
+    from . import synth as synth_mod
+
+    with _progress("synth") as progress:
+        result = synth_mod.generate(people, seed, years, out, progress=progress)
+    console.print(
+        f"wrote {out}: " + ", ".join(f"{name} {rows:,} rows" for name, rows in result.rows.items())
+    )
+    if report:
+        _print_synth_report(out)
+
+
+def _print_synth_report(out: Path) -> None:
+    from . import synth as synth_mod
+
+    for section in synth_mod.report(out):
+        console.print(_rich_table(section.title, section.columns, section.rows))
+
+
+# --- runs and results ------------------------------------------------------------------------
+@app.command()
+def run(
+    workspace: WorkspaceArg,
+    engine: Annotated[str, typer.Option(help="duckdb (default) or spark")] = "duckdb",
+) -> None:
+    """Compute every result table, stamped with a run id, inputs' hashes and version."""
+    from .run import run as run_all
+    from .workspace import Workspace
+
+    if engine not in ("duckdb", "spark"):
+        raise UserError(f"--engine must be duckdb or spark, not {engine!r}")
+    ws = Workspace.open(workspace)
+    with _progress(f"run ({engine})") as progress:
+        result = run_all(ws, engine=engine, progress=progress)
+    console.print(
+        f"run {result.run_id} on {result.engine}: "
+        + ", ".join(f"{n} ({rows:,} rows)" for n, rows in result.results.items())
+    )
+
+
+@app.command()
+def tables(workspace: WorkspaceArg) -> None:
+    """List the tables you can show or export."""
+    from .workspace import Workspace
+
+    rows = Workspace.open(workspace).table_names()
+    console.print(_rich_table("tables", ["name", "kind", "rows"], rows))
+
+
+@app.command()
+def show(
+    workspace: WorkspaceArg,
+    name: Annotated[str, typer.Argument(help="A table: see 'oneplace tables'")],
+    limit: Annotated[int, typer.Option(help="Rows to show")] = 40,
+) -> None:
+    """Print a table."""
+    from .workspace import Workspace
+
+    t = Workspace.open(workspace).read(name)
+    rows = [list(r.values()) for r in t.slice(0, limit).to_pylist()]
+    title = f"{name}: {t.num_rows:,} rows" + (f" (first {limit})" if t.num_rows > limit else "")
+    console.print(_rich_table(title, t.column_names, rows))
+
+
+@app.command()
+def export(
+    workspace: WorkspaceArg,
+    name: Annotated[str, typer.Argument(help="A table: see 'oneplace tables'")],
+    out: Annotated[Path, typer.Option("--out", help="File to write: .csv or .parquet")],
+) -> None:
+    """Write a table to CSV or Parquet."""
+    from .workspace import Workspace
+
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise UserError(f"{out}: --out must end in .csv or .parquet")
+    t = Workspace.open(workspace).read(name)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        import pyarrow.csv as pacsv
+
+        pacsv.write_csv(t, out)
+    else:
+        import pyarrow.parquet as pq
+
+        pq.write_table(t, out)
+    console.print(f"wrote {out} ({t.num_rows:,} rows)")
+
+
+# --- the demo --------------------------------------------------------------------------------
+@app.command()
+def demo(
+    people: Annotated[int, typer.Option(help="Number of people", min=100)] = 50_000,
+    folder: Annotated[
+        Path, typer.Option("--dir", help="Folder for data, workspace and report")
+    ] = Path("demo"),
+    seed: Annotated[int, typer.Option(help="Random seed")] = 1,
+    engine: Annotated[str, typer.Option(help="duckdb (default) or spark")] = "duckdb",
+) -> None:
+    """Synthesise a place, load it, run every analysis and write DIR/report.html."""
+    from . import synth as synth_mod
+    from .ingest import load_file
+    from .run import run as run_all
+    from .web.report import write_report
+    from .workspace import Workspace
+
+    if engine not in ("duckdb", "spark"):
+        raise UserError(f"--engine must be duckdb or spark, not {engine!r}")
+    started = time.perf_counter()
+    data, ws_dir = folder / "data", folder / "workspace"
+    with _progress("1/5 synthesise") as progress:
+        synth_result = synth_mod.generate(people, seed, 3, data, progress=progress)
+    if ws_dir.exists():
+        shutil.rmtree(ws_dir)  # the demo owns its folder: start from an empty workspace
+    ws = Workspace.create(ws_dir, synth_result.place_path)
+    console.print(f"2/5 created workspace {ws_dir} for {ws.place.name}")
+    for table in ("person", "registration", "activity", "diagnosis"):
+        with _progress(f"3/5 load {table}") as progress:
+            result = load_file(ws, table, synth_result.paths[table], progress=progress)
+        _print_load(result)
+    with _progress(f"4/5 run ({engine})") as progress:
+        run_result = run_all(ws, engine=engine, progress=progress)
+    report_path = write_report(ws, folder / "report.html")
+    console.print(
+        f"5/5 wrote [bold]{report_path}[/] (run {run_result.run_id}) "
+        f"in {time.perf_counter() - started:,.1f} s"
+    )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

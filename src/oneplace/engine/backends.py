@@ -1,0 +1,112 @@
+"""The two backends the engine runs on, and the few calls that differ between them.
+
+DuckDB is the default and reads the workspace store directly. PySpark runs in local mode and
+reads the inputs as Parquet files (copied out of the store by the run); results, which are
+small aggregates, come back as Arrow. Data enters Spark only through Parquet and leaves it
+only through Arrow (``DataFrame.toArrow``): the pandas route turns NULL floats into NaN.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import ibis
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .inputs import INPUT_TABLES, Inputs
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+ENGINES = ("duckdb", "spark")
+
+SPARK_CONFIG = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.sql.ansi.enabled": "true",
+}
+
+
+def spark_session(
+    warehouse: Path, master: str = "local[2]", config: dict[str, str] | None = None
+) -> SparkSession:
+    """A local SparkSession (or the active one), configured for exact, UTC, small-data work;
+    ``config`` adds or overrides settings."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.master(master).appName("oneplace")
+    builder = builder.config("spark.sql.warehouse.dir", str(warehouse))
+    for key, value in {**SPARK_CONFIG, **(config or {})}.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def connect_spark(session: SparkSession) -> ibis.BaseBackend:
+    """The Ibis PySpark backend on ``session``."""
+    return ibis.pyspark.connect(session)
+
+
+def read_parquet_inputs(con: ibis.BaseBackend, folder: Path, fy: list[int]) -> Inputs:
+    """Inputs from ``folder/<table>.parquet`` for every input table, on backend ``con``."""
+    read = _read_parquet_spark if con.name == "pyspark" else _read_parquet
+    tables = {name: read(con, Path(folder) / f"{name}.parquet", name) for name in INPUT_TABLES}
+    return Inputs(**tables, fy=sorted(fy))
+
+
+def _read_parquet(con: ibis.BaseBackend, path: Path, name: str) -> ibis.Table:
+    return con.read_parquet(str(path), table_name=name)
+
+
+def _read_parquet_spark(con: ibis.BaseBackend, path: Path, name: str) -> ibis.Table:
+    """As :func:`_read_parquet`, but with the schema given from the file's footer, which
+    spares Spark a schema-inference job per table."""
+    from ibis.backends.pyspark.datatypes import PySparkSchema
+
+    schema = PySparkSchema.from_ibis(ibis.Schema.from_pyarrow(pq.read_schema(path)))
+    columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in schema.fields)
+    location = str(path).replace("'", "\\'")
+    con.raw_sql(
+        f"CREATE OR REPLACE TEMPORARY VIEW `{name}` ({columns}) "
+        f"USING parquet OPTIONS (path '{location}')"
+    )
+    return con.table(name)
+
+
+def compile_sql(con: ibis.BaseBackend, expr: ibis.Table) -> str:
+    return str(con.compile(expr))
+
+
+def typed_duckdb_sql(con: ibis.BaseBackend, expr: ibis.Table) -> str:
+    """``expr`` compiled for DuckDB, with every column cast to the type of the expression's
+    schema. Ibis drops a cast it considers a no-op (``sum`` of BIGINT "is" BIGINT, but DuckDB
+    makes it HUGEINT), so without this a stored table could differ from the Spark run's."""
+    from ibis.backends.sql.datatypes import DuckDBType
+
+    columns = ", ".join(
+        f'CAST("{name}" AS {DuckDBType.to_string(dtype)}) AS "{name}"'
+        for name, dtype in expr.schema().items()
+    )
+    return f"SELECT {columns} FROM ({compile_sql(con, expr)}) AS result"
+
+
+def to_arrow(con: ibis.BaseBackend, expr: ibis.Table) -> pa.Table:
+    """Execute ``expr`` and return it as Arrow, typed exactly as the expression's schema.
+
+    Casting to the Ibis schema makes the two backends agree on types where their SQL differs
+    (Spark sums DECIMAL(14,2) to DECIMAL(24,2), DuckDB to DECIMAL(38,2)); nullability flags
+    are dropped, as a DuckDB table does not keep them either.
+    """
+    schema = pa.schema(
+        [pa.field(f.name, f.type, nullable=True) for f in expr.schema().to_pyarrow()]
+    )
+    if con.name == "pyspark":
+        table = con.raw_sql(compile_sql(con, expr)).toArrow()
+    else:
+        table = con.to_pyarrow(expr)
+    return table.cast(schema)

@@ -1,0 +1,18 @@
+"""The partnership configuration."""
+
+from .loader import dump_place, load_place, parse_place, place_hash
+from .model import Budget, Locality, Network, Organisation, OrganisationKind, Place, Practice
+
+__all__ = [
+    "Budget",
+    "Locality",
+    "Network",
+    "Organisation",
+    "OrganisationKind",
+    "Place",
+    "Practice",
+    "dump_place",
+    "load_place",
+    "parse_place",
+    "place_hash",
+]

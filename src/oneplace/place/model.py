@@ -1,0 +1,167 @@
+"""The partnership ("the place"): organisations, practices -> networks -> localities, budget.
+
+One YAML file describes a partnership; pydantic validates it. Every error in a file is
+reported together with its path (``organisations[3].kind: ...``) by :func:`load_place`.
+Later issues add the risk-share agreement and the outcomes framework to the same file.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..schema.tables import SETTING
+
+
+class OrganisationKind(StrEnum):
+    COMMISSIONER = "commissioner"
+    ACUTE_TRUST = "acute_trust"
+    COMMUNITY_TRUST = "community_trust"
+    MENTAL_HEALTH_TRUST = "mental_health_trust"
+    AMBULANCE_TRUST = "ambulance_trust"
+    COUNCIL = "council"
+    GP_FEDERATION = "gp_federation"
+    VOLUNTARY_SECTOR = "voluntary_sector"
+    OTHER = "other"
+
+
+Code = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_.-]+$")]
+Pounds = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Organisation(_Strict):
+    code: Code
+    name: str = Field(min_length=1)
+    kind: OrganisationKind
+    partner: bool = True
+
+
+class Locality(_Strict):
+    code: Code
+    name: str = Field(min_length=1)
+    community_hub: str = Field(min_length=1)
+    lad_code: str | None = None  # ONS local authority district the locality lies in
+
+
+class Network(_Strict):
+    """A primary care network: 8-15 practices working together (seed 003)."""
+
+    code: Code
+    name: str = Field(min_length=1)
+    locality: Code
+
+
+class Practice(_Strict):
+    code: Code
+    name: str = Field(min_length=1)
+    network: Code
+    # The organisation whose spend a practice's activity counts under (e.g. its GP federation).
+    organisation: Code | None = None
+
+
+class Budget(_Strict):
+    """The pooled budget for one financial year (``year`` = the year it starts: 2024 = 2024/25)."""
+
+    year: int = Field(ge=2000, le=2100)
+    total_gbp: Pounds
+    by_setting: dict[str, Pounds] = Field(default_factory=dict)
+    by_organisation: dict[Code, Pounds] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _splits_fit(self) -> Budget:
+        problems = []
+        unknown = sorted(set(self.by_setting) - set(SETTING.values))
+        if unknown:
+            problems.append(
+                f"by_setting: {', '.join(map(repr, unknown))} not in the setting vocabulary"
+            )
+        for name, split in (
+            ("by_setting", self.by_setting),
+            ("by_organisation", self.by_organisation),
+        ):
+            if split and sum(split.values()) > self.total_gbp:
+                problems.append(
+                    f"{name}: adds up to £{sum(split.values()):,} which is more than "
+                    f"total_gbp £{self.total_gbp:,}"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class Place(_Strict):
+    name: str = Field(min_length=1)
+    organisations: list[Organisation] = Field(min_length=1)
+    localities: list[Locality] = Field(min_length=1)
+    networks: list[Network] = Field(min_length=1)
+    practices: list[Practice] = Field(min_length=1)
+    budgets: list[Budget] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Place:
+        problems = reference_problems(self.model_dump(mode="json"))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # Lookups the engine and the report use.
+    def practice_locality(self) -> dict[str, str]:
+        net = {n.code: n.locality for n in self.networks}
+        return {p.code: net[p.network] for p in self.practices}
+
+    def budget(self, year: int) -> Budget | None:
+        return next((b for b in self.budgets if b.year == year), None)
+
+
+def reference_problems(data: dict) -> list[str]:
+    """Cross-references within a place (codes unique, networks -> localities, ...).
+
+    Works on the raw mapping, defensively, so that these problems are reported together with
+    field errors even when some items failed their own validation.
+    """
+
+    def items(name: str) -> list[dict]:
+        value = data.get(name)
+        return [x if isinstance(x, dict) else {} for x in value] if isinstance(value, list) else []
+
+    problems: list[str] = []
+    codes: dict[str, set] = {}
+    for field_name in ("organisations", "localities", "networks", "practices"):
+        seen: set = set()
+        for i, item in enumerate(items(field_name)):
+            code = item.get("code")
+            if code is not None and code in seen:
+                problems.append(f"{field_name}[{i}].code: {code!r} is used twice")
+            seen.add(code)
+        codes[field_name] = seen - {None}
+    for i, n in enumerate(items("networks")):
+        if "locality" in n and n["locality"] not in codes["localities"]:
+            problems.append(f"networks[{i}].locality: {n['locality']!r} is not a locality code")
+    for i, p in enumerate(items("practices")):
+        if "network" in p and p["network"] not in codes["networks"]:
+            problems.append(f"practices[{i}].network: {p['network']!r} is not a network code")
+        org = p.get("organisation")
+        if org is not None and org not in codes["organisations"]:
+            problems.append(f"practices[{i}].organisation: {org!r} is not an organisation code")
+    clash = codes["organisations"] & codes["practices"]
+    if clash:
+        problems.append(f"practices: codes {sorted(clash)} are also organisation codes")
+    years: set = set()
+    for i, b in enumerate(items("budgets")):
+        if b.get("year") in years:
+            problems.append(f"budgets[{i}].year: {b.get('year')} has two budgets")
+        years.add(b.get("year"))
+        split = b.get("by_organisation")
+        for code in split if isinstance(split, dict) else {}:
+            if code not in codes["organisations"]:
+                problems.append(
+                    f"budgets[{i}].by_organisation: {code!r} is not an organisation code"
+                )
+    return problems

@@ -1,0 +1,57 @@
+"""Published reference tables, one CSV file per table, each naming its source on line one.
+
+The first line of every file is a ``# Source: ...`` comment (publisher, table, year, licence);
+the rest is an ordinary CSV with a header row. Files:
+
+- ``bhr_population_2020.csv``: ONS mid-2020 population estimates by single year of age for
+  Barking and Dagenham, Havering and Redbridge, split by sex in mid-2011 proportions.
+- ``england_population_2020.csv``: ONS mid-2020 estimates for England by single year of age.
+- ``bhr_lsoa_imd2019.csv``: the three boroughs' LSOAs (2011) with IMD 2019 rank and decile
+  (File 1) and mid-2015 population (File 6).
+- ``unit_costs_2023_24.csv``: NCC 2023/24 and PSSRU 2024 unit costs, a source per row.
+- ``ltc_prevalence.csv``: QOF 2023/24 England prevalence and the age/sex/deprivation shape
+  of each long-term condition used by the synthetic generator.
+- ``icd10_codes.csv``: WHO ICD-10 codes for each condition and each pool of other reasons.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+
+TABLES = (
+    "bhr_population_2020",
+    "england_population_2020",
+    "bhr_lsoa_imd2019",
+    "unit_costs_2023_24",
+    "ltc_prevalence",
+    "icd10_codes",
+)
+
+
+def path(name: str) -> Path:
+    """The file of reference table ``name`` (without ``.csv``)."""
+    if name not in TABLES:
+        raise KeyError(f"unknown reference table {name!r}; tables are {', '.join(TABLES)}")
+    return HERE / f"{name}.csv"
+
+
+def source(name: str) -> str:
+    """The source line of a reference table, without the leading ``# Source:``."""
+    with path(name).open(encoding="utf-8") as f:
+        first = f.readline().strip()
+    return first.removeprefix("#").strip().removeprefix("Source:").strip()
+
+
+@cache
+def _read(name: str) -> pd.DataFrame:
+    return pd.read_csv(path(name), skiprows=1, dtype={"code": str, "sex": str, "lsoa_code": str})
+
+
+def read(name: str) -> pd.DataFrame:
+    """Reference table ``name`` as a DataFrame (a fresh copy: callers may modify it)."""
+    return _read(name).copy()

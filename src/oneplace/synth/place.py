@@ -1,0 +1,173 @@
+"""The synthetic partnership: a place shaped like Barking and Dagenham, Havering and Redbridge.
+
+Seeds 003/004 describe the BHR accountable care partnership: three boroughs, each a locality
+with a community hub, primary care networks of 8-15 practices, eight partner organisations and
+a pooled budget. Practice list sizes are drawn from a lognormal (London mean about 8,000-9,000,
+most between 3,000 and 20,000); at 800,000 people the place has about 100 practices. At small
+sizes the structure scales down in proportion, keeping three localities and at least one
+network and practice in each.
+
+Eight partners (seed 003): the commissioner, the acute trust (BHRUT), the mental health and
+community trust (NELFT), three councils, the GP federation and the voluntary sector
+alliance; London Ambulance Service and Barts Health (out-of-area care) are non-partners.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+
+from ..place import Budget, Locality, Network, Organisation, Place, Practice
+
+MEAN_LIST_SIZE = 8_000
+LIST_SIZE_SIGMA = 0.4
+PRACTICES_PER_NETWORK = 11
+
+# (lad_code, locality code, locality name, community hub, council code, council name)
+BOROUGHS = (
+    (
+        "E09000002",
+        "BD",
+        "Barking and Dagenham",
+        "Barking Community Hospital hub",
+        "E09000002",
+        "London Borough of Barking and Dagenham",
+    ),
+    (
+        "E09000016",
+        "HAV",
+        "Havering",
+        "Harold Wood Polyclinic hub",
+        "E09000016",
+        "London Borough of Havering",
+    ),
+    (
+        "E09000026",
+        "RED",
+        "Redbridge",
+        "King George Hospital community hub",
+        "E09000026",
+        "London Borough of Redbridge",
+    ),
+)
+
+COMMISSIONER = "QMF"
+ACUTE = "RF4"
+OUT_OF_AREA_ACUTE = "R1H"
+MENTAL_HEALTH = "RAT"
+COMMUNITY = MENTAL_HEALTH  # NELFT runs BHR community health services as well
+GP_FEDERATION = "BHRGPF"
+VOLUNTARY = "BHRVSA"
+AMBULANCE = "RRU"
+
+ORGANISATIONS = (
+    (COMMISSIONER, "NHS North East London (BHR)", "commissioner", True),
+    (ACUTE, "Barking, Havering and Redbridge University Hospitals NHS Trust", "acute_trust", True),
+    (
+        MENTAL_HEALTH,
+        "North East London NHS Foundation Trust (mental health and community)",
+        "mental_health_trust",
+        True,
+    ),
+    *((b[4], b[5], "council", True) for b in BOROUGHS),
+    (GP_FEDERATION, "BHR GP Federation", "gp_federation", True),
+    (VOLUNTARY, "BHR Voluntary Sector Alliance", "voluntary_sector", True),
+    (AMBULANCE, "London Ambulance Service NHS Trust", "ambulance_trust", False),
+    (OUT_OF_AREA_ACUTE, "Barts Health NHS Trust (out-of-area care)", "acute_trust", False),
+)
+
+
+@dataclass
+class PlaceFrame:
+    """The place's structure as arrays, for assigning people to practices."""
+
+    practice_codes: list[str]
+    practice_borough: np.ndarray  # borough index of each practice
+    practice_weight: np.ndarray  # relative list size
+    place: Place  # without budgets
+
+
+def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
+    raw = total * weights / weights.sum()
+    out = np.floor(raw).astype(np.int64)
+    short = total - out.sum()
+    out[np.argsort(-(raw - out), kind="stable")[:short]] += 1
+    return out
+
+
+def build_place(people_by_borough: np.ndarray, rng: np.random.Generator) -> PlaceFrame:
+    """Localities, networks and practices sized for ``people_by_borough`` (three counts)."""
+    orgs = [Organisation(code=c, name=n, kind=k, partner=p) for c, n, k, p in ORGANISATIONS]
+    localities, networks, practices = [], [], []
+    codes: list[str] = []
+    borough_of, weight_of = [], []
+    used = set()
+    for b, (lad, loc, name, hub, _, _) in enumerate(BOROUGHS):
+        localities.append(Locality(code=loc, name=name, community_hub=hub, lad_code=lad))
+        n_prac = max(2, int(round(people_by_borough[b] / MEAN_LIST_SIZE)))
+        n_net = max(1, int(round(n_prac / PRACTICES_PER_NETWORK)))
+        sizes = rng.lognormal(0.0, LIST_SIZE_SIGMA, n_prac)
+        for k, members in enumerate(np.array_split(np.arange(n_prac), n_net)):
+            net = f"{loc}-PCN{k + 1}"
+            networks.append(Network(code=net, name=f"{name} PCN {k + 1}", locality=loc))
+            for _ in members:
+                while True:  # ODS-style code: letter + 5 digits, unique
+                    code = f"F{int(rng.integers(80000, 90000))}"
+                    if code not in used:
+                        used.add(code)
+                        break
+                practices.append(
+                    Practice(
+                        code=code,
+                        name=f"{name} Practice {len(codes) + 1}",
+                        network=net,
+                        organisation=GP_FEDERATION,
+                    )
+                )
+                codes.append(code)
+                borough_of.append(b)
+        weight_of.extend(sizes.tolist())
+    place = Place(
+        name="Barking and Dagenham, Havering and Redbridge (synthetic)",
+        organisations=orgs,
+        localities=localities,
+        networks=networks,
+        practices=practices,
+    )
+    return PlaceFrame(codes, np.array(borough_of), np.array(weight_of), place)
+
+
+def with_budgets(
+    place: Place,
+    spend_by_setting: dict[int, dict[str, int]],
+    spend_by_org: dict[int, dict[str, int]],
+    rng: np.random.Generator,
+) -> Place:
+    """Add a pooled budget per financial year, sized close to the year's spend (in pence).
+
+    Each setting's allocation is its spend times a planning factor between 0.98 and 1.03
+    (budgets are set before the year); the total is the sum of the setting allocations, and
+    the partner organisations' allocations use the same factor.
+    """
+    budgets = []
+    for year in sorted(spend_by_setting):
+        factor = Decimal(str(round(float(rng.uniform(0.98, 1.03)), 4)))
+        by_setting = {
+            s: (Decimal(p) / 100 * factor).quantize(Decimal("1"))
+            for s, p in sorted(spend_by_setting[year].items())
+        }
+        total = sum(by_setting.values(), Decimal(0))
+        partners = {o.code for o in place.organisations if o.partner}
+        by_org = {
+            o: min(total, (Decimal(p) / 100 * factor).quantize(Decimal("1")))
+            for o, p in sorted(spend_by_org[year].items())
+            if o in partners
+        }
+        budgets.append(
+            Budget(year=year, total_gbp=total, by_setting=by_setting, by_organisation=by_org)
+        )
+    data = place.model_dump(mode="python")
+    data["budgets"] = [b.model_dump(mode="python") for b in budgets]
+    return Place.model_validate(data)

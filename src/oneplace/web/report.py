@@ -1,0 +1,185 @@
+"""The partnership report: one self-contained HTML page from the latest run's results.
+
+``write_report(ws, out)`` reads the latest finished run's result tables (population, spend,
+hospital_share) and writes one HTML file that needs no network to view: plotly.js is inlined
+once in the page and each figure is a ``<div>`` with a small script calling it; CSS is inline
+and fonts are the system's. The page answers the finance director's question from the seed
+documents: where does the pooled money go, and how much of it to hospitals?
+
+The page is for use inside the partnership. Every number goes through one
+:class:`~oneplace.web.formatting.Formatter`; a public variant passes one with disclosure
+control for counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import plotly.graph_objects as go
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from plotly.offline import get_plotlyjs
+
+from ..place.model import Budget
+from ..workspace import Workspace
+from . import figures
+from . import sections as sec
+from .formatting import INTERNAL, Formatter, fy_label
+from .results import Results, read_results
+
+TEMPLATE = "report.html.j2"
+# No mode-bar logo or cloud links: the page must work, and stay, offline.
+FIGURE_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    lead: str
+    figure: Markup
+    tables: list[sec.Table]
+
+
+def _figure_html(fig: go.Figure, div_id: str) -> Markup:
+    # A fixed div id keeps the page the same byte for byte for the same run.
+    html = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=FIGURE_CONFIG)
+    return Markup(html)  # noqa: S704 - Plotly's own output, data JSON-encoded by Plotly
+
+
+def _headline(
+    results: Results, budget: Budget | None, fmt: Formatter, hospital_share: float | None
+) -> dict:
+    people = int(results.population["people"].sum()) if len(results.population) else None
+    total = sum(results.by_setting["cost_gbp"], Decimal(0))
+    out = {
+        "people": fmt.count(people),
+        "total": fmt.money(total),
+        "total_m": fmt.money_m(total),
+        "per_head": fmt.per_head(total / people if people else None),
+        "hospital_share": fmt.percent(hospital_share),
+        "budget": None,
+    }
+    if budget is not None:
+        pooled = budget.total_gbp
+        diff = total - pooled
+        out["budget"] = {
+            "total": fmt.money(pooled),
+            "difference": fmt.signed_money(diff),
+            "over": diff > 0,
+            "used": fmt.percent(total / pooled if pooled else None),
+        }
+    return out
+
+
+def build_context(ws: Workspace, fmt: Formatter = INTERNAL) -> dict:
+    """Everything the template shows, as formatted strings and figure HTML."""
+    results = read_results(ws)
+    place = ws.place
+    fy = results.fy
+    budget = place.budget(fy)
+    people = int(results.population["people"].sum()) if len(results.population) else None
+
+    by_setting = sec.setting_frame(results, budget)
+    by_org = sec.organisation_frame(results, place, budget)
+    by_loc = sec.locality_frame(results, place)
+    trend = sec.hospital_trend_frame(results, place)
+    whole = trend[(trend["fy"] == fy) & trend["whole_place"]]
+    share = float(whole["hospital_share"].iloc[0]) if len(whole) else None
+    hospital_gbp = sum(by_setting.loc[by_setting["hospital"], "cost_gbp"], Decimal(0))
+
+    sections = [
+        Section(
+            "population",
+            "Population",
+            f"{fmt.count(people)} people registered with the place's practices in "
+            f"{fy_label(fy)}, by age, sex, locality and deprivation.",
+            _figure_html(figures.population_pyramid(sec.pyramid_frame(results)), "fig-population"),
+            sec.population_tables(results, place, fmt),
+        ),
+        Section(
+            "setting",
+            "Spend by care setting",
+            f"{fmt.money(hospital_gbp)} of {fmt.money(by_setting['cost_gbp'].sum())} was spent "
+            "in hospital settings (admissions, day cases, outpatients and A&E), shown dark blue.",
+            _figure_html(figures.spend_by_setting(by_setting), "fig-setting"),
+            [sec.setting_table(by_setting, fmt, fy)],
+        ),
+        Section(
+            "organisation",
+            "Spend by organisation",
+            "Spend counted under the organisation that provided the care; partners of the "
+            "pooled budget in blue.",
+            _figure_html(figures.spend_by_organisation(by_org), "fig-organisation"),
+            [sec.organisation_table(by_org, fmt, fy)],
+        ),
+        Section(
+            "locality",
+            "Spend by locality",
+            "Spend by the locality of the person's registered practice, in total and per head "
+            "of registered population.",
+            _figure_html(figures.spend_by_locality(by_loc), "fig-locality"),
+            [sec.locality_table(by_loc, fmt, fy, people)],
+        ),
+        Section(
+            "hospital",
+            "Hospital share of spend",
+            f"In {fy_label(fy)} {fmt.percent(share)} of the place's spend went to hospitals. "
+            "The aim of the partnership is to shift care, and money, into the community.",
+            _figure_html(figures.hospital_share_trend(trend), "fig-hospital"),
+            sec.hospital_tables(trend, fmt, fy),
+        ),
+    ]
+    run = results.run
+    return {
+        "place": place.name,
+        "fy": fy_label(fy),
+        "fys": [fy_label(y) for y in results.fys],
+        "run": {
+            "id": run.run_id,
+            "engine": run.engine,
+            "version": run.package_version,
+            "date": f"{run.finished_at.day} {run.finished_at:%B %Y}",
+            "time": run.finished_at.strftime("%H:%M"),
+        },
+        "headline": _headline(results, budget, fmt, share),
+        "localities": [loc.name for loc in place.localities],
+        "sections": sections,
+    }
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("oneplace.web", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_report(ws: Workspace, fmt: Formatter = INTERNAL) -> str:
+    context = build_context(ws, fmt)
+    template = _environment().get_template(TEMPLATE)
+    return template.render(**context, plotlyjs=Markup(get_plotlyjs()))  # noqa: S704
+
+
+def write_report(ws: Workspace, out: Path) -> Path:
+    """Write the partnership report for the latest run to ``out`` (an .html file) and return it.
+
+    Raises :class:`~oneplace.errors.WorkspaceError` (a ``UserError``) when there is no finished
+    run or a result table is missing: the user should run ``oneplace run`` first.
+    """
+    out = Path(out)
+    html = render_report(ws)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".writing")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(out)  # a reader never sees half a page
+    return out

@@ -1,0 +1,39 @@
+"""The README's demo, executed so that it never rots (Splink habit)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+from typer.testing import CliRunner
+
+from oneplace.cli import app
+
+runner = CliRunner()
+
+
+def test_demo_runs_end_to_end_and_writes_a_self_contained_report(tmp_path: Path):
+    result = runner.invoke(app, ["demo", "--people", "3000", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    report = tmp_path / "report.html"
+    html = report.read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=[\"']https?://", html), "report must not need a CDN"
+    with duckdb.connect(str(tmp_path / "workspace" / "oneplace.duckdb"), read_only=True) as con:
+        people = con.execute("SELECT count(*) FROM person").fetchone()[0]
+        runs = con.execute("SELECT count(*) FROM runs WHERE finished_at IS NOT NULL").fetchone()[0]
+        share = con.execute(
+            "SELECT hospital_share FROM hospital_share WHERE locality_code = 'ALL' "
+            "ORDER BY fy DESC LIMIT 1"
+        ).fetchone()[0]
+    assert people == 3000
+    assert runs == 1
+    assert 0.3 < share < 0.7  # most of the money goes to hospitals (acute about half)
+
+
+def test_demo_twice_in_the_same_folder_starts_afresh(tmp_path: Path):
+    for _ in range(2):
+        result = runner.invoke(app, ["demo", "--people", "1000", "--dir", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+    with duckdb.connect(str(tmp_path / "workspace" / "oneplace.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM person").fetchone()[0] == 1000

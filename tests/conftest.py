@@ -1,0 +1,162 @@
+"""Shared fixtures: a tiny place, typed Arrow tables for the canonical tables, and one Spark
+session for the whole test session (started only when a Spark test asks for it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from oneplace.place import parse_place
+from oneplace.schema import TABLES
+from oneplace.workspace import place_tables
+
+TINY_PLACE = """\
+name: Tiny Place
+organisations:
+  - {code: ICB, name: Tiny ICB, kind: commissioner}
+  - {code: ACUTE, name: Tiny Hospitals Trust, kind: acute_trust}
+  - {code: COMM, name: Tiny Community Trust, kind: community_trust}
+  - {code: FED, name: Tiny GP Federation, kind: gp_federation}
+  - {code: LA, name: Tiny Council, kind: council}
+localities:
+  - {code: NORTH, name: North, community_hub: North Hub}
+  - {code: SOUTH, name: South, community_hub: South Hub}
+networks:
+  - {code: PCN_N, name: North PCN, locality: NORTH}
+  - {code: PCN_S, name: South PCN, locality: SOUTH}
+practices:
+  - {code: P1, name: North Surgery, network: PCN_N, organisation: FED}
+  - {code: P2, name: South Surgery, network: PCN_S}
+"""
+
+
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    "DATE": pa.date32(),
+    "BOOLEAN": pa.bool_(),
+    "DECIMAL(14,2)": pa.decimal128(14, 2),
+    "DOUBLE": pa.float64(),
+}
+
+
+def canonical_schema(name: str) -> pa.Schema:
+    """The Arrow schema of canonical table ``name``, from its declaration in ``schema/``."""
+    return pa.schema([(c.name, _ARROW_TYPES[c.type]) for c in TABLES[name].columns])
+
+
+def make_canonical_arrow(name: str, rows: list[dict]) -> pa.Table:
+    """Canonical table ``name`` as typed Arrow; columns missing from a row are NULL."""
+    schema = canonical_schema(name)
+    return pa.Table.from_pylist([{c: r.get(c) for c in schema.names} for r in rows], schema)
+
+
+@pytest.fixture(scope="session")
+def canonical_arrow() -> Callable[[str, list[dict]], pa.Table]:
+    """``canonical_arrow(table, rows)``: rows (dicts) as a typed canonical Arrow table."""
+    return make_canonical_arrow
+
+
+@pytest.fixture(scope="session")
+def tiny_canonical() -> dict[str, pa.Table]:
+    """A few people in the tiny place, with registrations and activity over two years."""
+    d, money = date.fromisoformat, Decimal
+    people = [
+        {"person_id": "A", "year_of_birth": 1950, "sex": "F", "imd_decile": 1},
+        {"person_id": "B", "year_of_birth": 1990, "sex": "M", "imd_decile": 10},
+        {"person_id": "C", "year_of_birth": 2020, "sex": "F", "imd_decile": None},
+        {
+            "person_id": "D",
+            "year_of_birth": 1930,
+            "sex": "M",
+            "imd_decile": 4,
+            "date_of_death": d("2025-01-15"),
+        },
+    ]
+    registrations = [
+        {"person_id": "A", "practice_code": "P1", "start_date": d("2000-01-01")},
+        {
+            "person_id": "B",
+            "practice_code": "P2",
+            "start_date": d("2010-05-01"),
+            "end_date": d("2025-02-28"),
+        },
+        {"person_id": "B", "practice_code": "P1", "start_date": d("2025-03-01")},
+        {"person_id": "C", "practice_code": "P2", "start_date": d("2020-06-01")},
+        {"person_id": "D", "practice_code": "P1", "start_date": d("1990-01-01")},
+    ]
+    rows = [
+        ("a1", "A", "ACUTE", "acute_non_elective", "2024-05-02", "2500.10"),
+        ("a2", "A", "P1", "primary_care", "2024-06-01", "42.00"),
+        ("a3", "B", "P2", "primary_care", "2024-07-01", "42.00"),
+        ("a4", "B", "COMM", "community", "2025-03-15", "120.55"),
+        ("a5", "C", "ACUTE", "outpatient", "2025-04-10", "160.00"),
+        ("a6", "D", "LA", "social_care", "2024-11-30", "3000.00"),
+        ("a7", "E", "XYZ", "wider_services", "2025-05-05", "10.01"),
+    ]
+    activity = [
+        {
+            "activity_id": a,
+            "person_id": p,
+            "provider_code": org,
+            "setting": s,
+            "start_date": d(day),
+            "end_date": d(day),
+            "cost_gbp": money(cost),
+        }
+        for a, p, org, s, day, cost in rows
+    ]
+    return {
+        "person": make_canonical_arrow("person", people),
+        "registration": make_canonical_arrow("registration", registrations),
+        "activity": make_canonical_arrow("activity", activity),
+        "diagnosis": make_canonical_arrow("diagnosis", []),
+    }
+
+
+@pytest.fixture(scope="session")
+def tiny_place_tables() -> dict[str, pa.Table]:
+    """The tiny place as its four place_* tables."""
+    return place_tables(parse_place(TINY_PLACE, "tiny place"))
+
+
+@pytest.fixture
+def tiny_place_file(tmp_path: Path) -> Path:
+    path = tmp_path / "place.yaml"
+    path.write_text(TINY_PLACE, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One local SparkSession for the whole test session (start-up takes ~20 s)."""
+    pytest.importorskip("pyspark")
+    from oneplace.engine.backends import spark_session
+
+    # Test tables are tiny: one shuffle partition and no adaptive re-planning between stages
+    # save seconds per query.
+    tiny = {"spark.sql.shuffle.partitions": "1", "spark.sql.adaptive.enabled": "false"}
+    session = spark_session(tmp_path_factory.mktemp("spark-warehouse"), config=tiny)
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def tiny_workspace(tmp_path: Path, tiny_place_file: Path, tiny_canonical: dict[str, pa.Table]):
+    """A workspace of the tiny place with ``tiny_canonical`` inserted directly (no loader)."""
+    from oneplace.workspace import Workspace
+
+    ws = Workspace.create(tmp_path / "ws", tiny_place_file)
+    with ws.connect() as con:
+        for name, table in tiny_canonical.items():
+            con.register("_rows", table)
+            con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _rows')
+            con.unregister("_rows")
+    return ws

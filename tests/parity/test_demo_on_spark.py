@@ -1,0 +1,40 @@
+"""`oneplace demo --engine spark` works and gives the DuckDB answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from oneplace.cli import app
+
+pytestmark = pytest.mark.spark
+runner = CliRunner()
+RESULTS = ("population", "spend", "hospital_share")
+
+
+def _results(folder: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(folder / "workspace" / "oneplace.duckdb"), read_only=True) as con:
+        return {
+            name: sorted(
+                con.execute(f'SELECT * EXCLUDE (run_id) FROM "{name}"').fetchall(),
+                key=repr,
+            )
+            for name in RESULTS
+        }
+
+
+def test_demo_on_spark_matches_duckdb(tmp_path: Path):
+    on = {}
+    for engine in ("duckdb", "spark"):
+        folder = tmp_path / engine
+        result = runner.invoke(
+            app, ["demo", "--people", "1500", "--dir", str(folder), "--engine", engine]
+        )
+        assert result.exit_code == 0, result.output
+        assert (folder / "report.html").exists()
+        on[engine] = _results(folder)
+    for name in RESULTS:
+        assert on["spark"][name] == on["duckdb"][name], name

@@ -1,0 +1,22 @@
+"""The engine's spec tests (tests/engine) run on Spark: each gives the expected rows, and
+exactly the rows and types DuckDB gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import assert_identical, spec, spec_module
+
+SPECS = [
+    s
+    for module in ("test_population", "test_spend", "test_hospital_share")
+    for s in spec_module(module).SPECS
+]
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("s", SPECS, ids=[f"{s.result.__name__}: {s.rule}" for s in SPECS])
+def test_spec_on_spark_matches_duckdb(s, on_both) -> None:
+    on_duckdb, on_spark = on_both(s)
+    spec.check(s, on_spark)
+    assert_identical(on_duckdb, on_spark)

@@ -1,0 +1,90 @@
+"""Generated figures against their targets: age structure, admissions, spend, HIU, prevalence."""
+
+import duckdb
+import numpy as np
+
+from oneplace import reference
+from oneplace.synth import report
+
+
+def sections(out):
+    return {s.title.split(" (")[0].split(" per 1,000")[0]: s for s in report(out)}
+
+
+def test_age_structure_close_to_reference(synth_dir):
+    pop = reference.read("bhr_population_2020")
+    edges = np.arange(0, 95, 5)
+    ref = np.bincount(
+        np.searchsorted(edges, pop.age, side="right") - 1,
+        weights=pop.persons_2020,
+        minlength=len(edges),
+    )
+    ages = np.array(
+        duckdb.sql(
+            f"SELECT 2022 - year_of_birth FROM '{synth_dir / 'person.parquet'}'"
+        ).fetchnumpy()["(2022 - year_of_birth)"]
+    )
+    ages = np.minimum(ages, 90)
+    got = np.bincount(np.searchsorted(edges, ages, side="right") - 1, minlength=len(edges))
+    assert np.abs(got / got.sum() - ref / ref.sum()).max() < 0.015
+
+
+def test_emergency_admissions_rise_with_age(synth_dir):
+    rows = sections(synth_dir)["Emergency"].rows
+    rate = {r[0]: r[3] for r in rows}
+    assert rate["0-4"] > rate["5-14"]
+    chain = [rate[b] for b in ("15-44", "45-64", "65-74", "75-84", "85+")]
+    assert all(a < b for a, b in zip(chain, chain[1:], strict=False))
+    assert rate["85+"] > 4 * rate["15-44"]
+    assert 70 < rate["all ages"] < 115
+
+
+def test_acute_share_and_cost_per_head(synth_dir):
+    s = sections(synth_dir)
+    acute = next(r for r in s["Share of spend by setting"].rows if r[0].startswith("hospital"))
+    assert 40 <= acute[2] <= 60
+    for row in s["Cost per head per year"].rows:
+        assert 1_700 <= row[3] <= 2_700
+
+
+def test_high_intensity_users(synth_dir):
+    for row in sections(synth_dir)["High-intensity A&E users"].rows:
+        _, attendances, users, pct_people, pct_att, _ = row
+        assert 0.3 <= pct_people <= 2.0
+        assert 14 <= pct_att <= 30
+
+
+def test_prevalence_rises_with_age_and_deprivation(synth_dir):
+    con = duckdb.connect()
+    codes = reference.read("icd10_codes")
+    con.register("codes", codes[codes.role == "record"][["group", "code"]])
+    res = con.execute(f"""
+        WITH p AS (SELECT person_id, 2024 - year_of_birth AS age, imd_decile
+                   FROM '{synth_dir / "person.parquet"}'),
+             d AS (SELECT DISTINCT d.person_id, c."group" AS cond
+                   FROM '{synth_dir / "diagnosis.parquet"}' d JOIN codes c USING (code)
+                   WHERE d.activity_id IS NULL)
+        SELECT cond,
+          avg((d.person_id IS NOT NULL)::INT) FILTER (WHERE age BETWEEN 20 AND 44),
+          avg((d.person_id IS NOT NULL)::INT) FILTER (WHERE age >= 65),
+          avg((d.person_id IS NOT NULL)::INT) FILTER (WHERE imd_decile <= 3 AND age >= 40),
+          avg((d.person_id IS NOT NULL)::INT) FILTER (WHERE imd_decile >= 7 AND age >= 40)
+        FROM p CROSS JOIN (SELECT DISTINCT "group" AS cond FROM codes) c
+        LEFT JOIN d USING (person_id, cond) GROUP BY 1""").fetchall()
+    got = {r[0]: r[1:] for r in res}
+    for cond in ("diabetes", "copd", "heart_failure", "ihd", "ckd", "dementia"):
+        young, old, deprived, affluent = got[cond]
+        assert old > young, cond
+    for cond in ("diabetes", "copd", "smi"):
+        young, old, deprived, affluent = got[cond]
+        assert deprived > affluent, cond
+    # multimorbidity: conditions cluster beyond independence
+    n = con.execute(f"""SELECT count(*) FROM (SELECT person_id FROM
+        '{synth_dir / "diagnosis.parquet"}' WHERE activity_id IS NULL GROUP BY 1
+        HAVING count(*) >= 3)""").fetchone()[0]
+    assert n > 0
+
+
+def test_report_sections_are_tables(synth_dir):
+    for s in report(synth_dir):
+        assert s.rows and all(len(r) == len(s.columns) for r in s.rows)

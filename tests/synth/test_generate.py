@@ -1,0 +1,194 @@
+"""The synthetic place: files load into the schema, are consistent and reproducible."""
+
+import re
+from decimal import Decimal
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from oneplace.place import load_place
+from oneplace.schema.tables import ICD10_PATTERN, TABLES, VOCABULARIES
+from oneplace.synth import generate
+from oneplace.synth.place import build_place
+from oneplace.synth.population import borough_counts
+
+FILES = (
+    "place.yaml",
+    "person.parquet",
+    "registration.parquet",
+    "activity.parquet",
+    "diagnosis.parquet",
+)
+ARROW = {
+    "VARCHAR": pa.string(),
+    "INTEGER": pa.int32(),
+    "DATE": pa.date32(),
+    "BOOLEAN": pa.bool_(),
+    "DECIMAL(14,2)": pa.decimal128(14, 2),
+    "DOUBLE": pa.float64(),
+}
+
+
+def sql(out, query):
+    con = duckdb.connect()
+    for t in TABLES:
+        con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{out / (t + '.parquet')}')")
+    return con.execute(query).fetchall()
+
+
+def test_same_seed_gives_identical_bytes(tmp_path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    ra = generate(3_000, seed=11, years=2, out=a)
+    generate(3_000, seed=11, years=2, out=b)
+    generate(3_000, seed=12, years=2, out=c)
+    for f in FILES:
+        assert (a / f).read_bytes() == (b / f).read_bytes(), f
+    assert (a / "activity.parquet").read_bytes() != (c / "activity.parquet").read_bytes()
+    assert ra.rows["person"] == 3_000
+    assert ra.financial_years == [2023, 2024]
+
+
+def test_columns_and_types_follow_the_schema(synth_dir):
+    for name, table in TABLES.items():
+        schema = pq.read_schema(synth_dir / f"{name}.parquet")
+        assert schema.names == list(table.column_names)
+        for col in table.columns:
+            assert schema.field(col.name).type == ARROW[col.type], (name, col.name)
+            nulls = sql(synth_dir, f'SELECT count(*) FROM {name} WHERE "{col.name}" IS NULL')
+            if not col.nullable:
+                assert nulls[0][0] == 0, (name, col.name)
+            if col.vocabulary is not None:
+                values = sql(synth_dir, f'SELECT DISTINCT "{col.name}" FROM {name}')
+                allowed = set(VOCABULARIES[col.vocabulary.name].values) | {None}
+                assert {v for (v,) in values} <= allowed, (name, col.name)
+
+
+def test_referential_integrity_and_row_rules(synth_dir):
+    place = load_place(synth_dir / "place.yaml")
+    practices = {p.code for p in place.practices}
+    providers = practices | {o.code for o in place.organisations}
+    q = lambda s: sql(synth_dir, s)[0][0]  # noqa: E731
+    assert q("SELECT count(*) - count(DISTINCT activity_id) FROM activity") == 0
+    assert (
+        q("SELECT count(*) FROM activity WHERE person_id NOT IN (SELECT person_id FROM person)")
+        == 0
+    )
+    assert (
+        q("SELECT count(*) FROM registration WHERE person_id NOT IN (SELECT person_id FROM person)")
+        == 0
+    )
+    assert (
+        q("SELECT count(*) FROM diagnosis WHERE person_id NOT IN (SELECT person_id FROM person)")
+        == 0
+    )
+    assert (
+        q(
+            "SELECT count(*) FROM diagnosis WHERE activity_id IS NOT NULL AND activity_id "
+            "NOT IN (SELECT activity_id FROM activity)"
+        )
+        == 0
+    )
+    assert q(
+        "SELECT count(*) FROM (SELECT DISTINCT person_id, activity_id, date, code_system, "
+        "code FROM diagnosis)"
+    ) == q("SELECT count(*) FROM diagnosis")
+    assert q("SELECT count(*) FROM activity WHERE end_date < start_date") == 0
+    assert q("SELECT count(*) FROM registration WHERE end_date < start_date") == 0
+    assert (
+        q(
+            "SELECT count(*) FROM activity a JOIN person p USING (person_id) "
+            "WHERE a.start_date > p.date_of_death OR a.end_date > p.date_of_death"
+        )
+        == 0
+    )
+    assert q("SELECT min(start_date) FROM activity").isoformat() >= "2022-04-01"
+    assert q("SELECT max(end_date) FROM activity").isoformat() <= "2025-03-31"
+    assert q("SELECT count(*) FROM activity WHERE cost_gbp < 0") == 0
+    assert (
+        q(
+            "SELECT count(*) FROM activity WHERE setting = 'acute_non_elective' "
+            "AND admission_method NOT LIKE '2%'"
+        )
+        == 0
+    )
+    assert (
+        q(
+            "SELECT count(*) FROM activity WHERE setting IN ('acute_elective', 'day_case') "
+            "AND admission_method NOT IN ('11', '12', '13')"
+        )
+        == 0
+    )
+    assert q("SELECT count(*) FROM diagnosis WHERE position < 1") == 0
+    got = {r[0] for r in sql(synth_dir, "SELECT DISTINCT provider_code FROM activity")}
+    assert got <= providers
+    regs = {r[0] for r in sql(synth_dir, "SELECT DISTINCT practice_code FROM registration")}
+    assert regs <= practices
+    # some move practice, some die, most have one registration throughout
+    assert (
+        q(
+            "SELECT count(*) FROM (SELECT person_id FROM registration GROUP BY 1 "
+            "HAVING count(*) > 1)"
+        )
+        > 0
+    )
+    assert q("SELECT count(*) FROM person WHERE date_of_death IS NOT NULL") > 0
+    assert 0.015 < q("SELECT avg(opted_out::INT) FROM person") < 0.05
+    # a registration covers every activity date of a registered person
+    assert (
+        q("""SELECT count(*) FROM activity a WHERE NOT EXISTS (SELECT 1 FROM registration r
+             WHERE r.person_id = a.person_id AND r.start_date <= a.start_date)""")
+        == 0
+    )
+
+
+def test_place_budget_matches_spend(synth_dir):
+    place = load_place(synth_dir / "place.yaml")
+    assert [loc.lad_code for loc in place.localities] == ["E09000002", "E09000016", "E09000026"]
+    assert sum(o.partner for o in place.organisations) == 8
+    spend = dict(
+        sql(
+            synth_dir,
+            "SELECT year(start_date - INTERVAL 3 MONTH), sum(cost_gbp) FROM activity GROUP BY 1",
+        )
+    )
+    assert sorted(b.year for b in place.budgets) == [2022, 2023, 2024]
+    for b in place.budgets:
+        assert abs(b.total_gbp / Decimal(spend[b.year]) - 1) < Decimal("0.035")
+        assert set(b.by_setting) == set(VOCABULARIES["setting"].values)
+        assert b.by_organisation and sum(b.by_organisation.values()) <= b.total_gbp
+
+
+def test_full_size_place_has_real_structure():
+    counts = borough_counts(800_000)
+    frame = build_place(counts, np.random.Generator(np.random.PCG64(1)))
+    place = frame.place
+    assert 90 <= len(place.practices) <= 115
+    assert all(re.fullmatch(r"[A-Z][0-9]{5}", p.code) for p in place.practices)
+    per_network = {}
+    for p in place.practices:
+        per_network[p.network] = per_network.get(p.network, 0) + 1
+        assert p.organisation == "BHRGPF"
+    assert all(8 <= n <= 15 for n in per_network.values())
+    sizes = counts.sum() * frame.practice_weight / frame.practice_weight.sum()
+    assert 7_000 < sizes.mean() < 9_500 and sizes.min() > 2_000 and sizes.max() < 25_000
+    small = build_place(borough_counts(300), np.random.Generator(np.random.PCG64(1))).place
+    assert len(small.localities) == 3 and len(small.networks) == 3
+
+
+def test_tiny_place_generates(tmp_path):
+    r = generate(40, seed=3, years=1, out=tmp_path)
+    assert r.rows["person"] == 40
+    assert load_place(r.place_path).budgets[0].year == 2024
+
+
+def test_codes_are_valid_icd10_from_the_reference_list(synth_dir):
+    from oneplace import reference
+
+    listed = set(reference.read("icd10_codes").code)
+    codes = {r[0] for r in sql(synth_dir, "SELECT DISTINCT code FROM diagnosis")}
+    assert all(re.fullmatch(ICD10_PATTERN, c) for c in codes)
+    assert codes <= listed
+    assert {"W19X", "F059", "S720"} & codes  # frailty codes appear on admissions
+    assert sql(synth_dir, "SELECT count(*) FROM diagnosis WHERE activity_id IS NULL")[0][0] > 0
