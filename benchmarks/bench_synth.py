@@ -1,21 +1,22 @@
 """Benchmark the synthetic place generator: wall time, peak memory and rows at several sizes.
 
-Each size runs in its own child process, which reports its wall time and peak resident set
-size (resource.getrusage). Usage::
+Each run is its own child process, which reports its wall time and peak resident set size
+(resource.getrusage). Each size is run ``--repeat`` times; the table gives the median time, the
+range, and the largest peak memory. Usage::
 
-    python benchmarks/bench_synth.py --people 50000 200000 1400000 --years 3
+    python benchmarks/bench_synth.py --people 50000 200000 1400000 --years 3 --repeat 3
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
+import statistics
 import subprocess
 import sys
 import tempfile
 
+from machine import machine
 from rich.console import Console
 from rich.table import Table
 
@@ -31,17 +32,6 @@ peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 size = sum(p.stat().st_size for p in out.iterdir())
 print(json.dumps({"seconds": wall, "peak_mb": peak_kb / 1024, "rows": r.rows, "bytes": size}))
 """
-
-
-def machine() -> str:
-    mem = ""
-    try:
-        with open("/proc/meminfo") as f:
-            kb = int(next(line for line in f if line.startswith("MemTotal")).split()[1])
-        mem = f", {kb / 1024 / 1024:.1f} GB RAM"
-    except (OSError, StopIteration):
-        pass
-    return f"{platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} CPUs{mem}"
 
 
 def run(people: int, years: int, seed: int) -> dict:
@@ -60,14 +50,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--people", type=int, nargs="+", default=[50_000, 200_000, 1_400_000])
     ap.add_argument("--years", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
     console = Console(width=150)
     console.print(f"machine: {machine()}")
     table = Table(title=f"oneplace synth generate, {args.years} financial years")
     for col in (
         "people",
-        "seconds",
-        "peak MB",
+        "runs",
+        "median s",
+        "min-max s",
+        "peak MB (max)",
         "person",
         "registration",
         "activity",
@@ -77,17 +70,26 @@ def main(argv: list[str] | None = None) -> None:
     ):
         table.add_column(col, justify="right")
     for n in args.people:
-        r = run(n, args.years, args.seed)
-        rows = r["rows"]
+        runs = []
+        for i in range(args.repeat):
+            r = run(n, args.years, args.seed)
+            runs.append(r)
+            console.print(
+                f"{n:,} people, run {i + 1}: {r['seconds']:.1f} s, peak {r['peak_mb']:,.0f} MB"
+            )
+        secs = [r["seconds"] for r in runs]
+        median = statistics.median(secs)
+        rows = runs[0]["rows"]  # the same seed gives the same rows every run
         table.add_row(
             f"{n:,}",
-            f"{r['seconds']:.1f}",
-            f"{r['peak_mb']:,.0f}",
+            str(len(runs)),
+            f"{median:.1f}",
+            f"{min(secs):.1f}-{max(secs):.1f}",
+            f"{max(r['peak_mb'] for r in runs):,.0f}",
             *(f"{rows[t]:,}" for t in ("person", "registration", "activity", "diagnosis")),
-            f"{r['bytes'] / 1e6:,.0f}",
-            f"{rows['activity'] / r['seconds']:,.0f}",
+            f"{runs[0]['bytes'] / 1e6:,.0f}",
+            f"{rows['activity'] / median:,.0f}",
         )
-        console.print(f"{n:,} people: {r['seconds']:.1f} s, peak {r['peak_mb']:,.0f} MB")
     console.print(table)
 
 

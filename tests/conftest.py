@@ -36,20 +36,9 @@ practices:
 """
 
 
-_ARROW_TYPES = {
-    "VARCHAR": pa.string(),
-    "INTEGER": pa.int32(),
-    "BIGINT": pa.int64(),
-    "DATE": pa.date32(),
-    "BOOLEAN": pa.bool_(),
-    "DECIMAL(14,2)": pa.decimal128(14, 2),
-    "DOUBLE": pa.float64(),
-}
-
-
 def canonical_schema(name: str) -> pa.Schema:
     """The Arrow schema of canonical table ``name``, from its declaration in ``schema/``."""
-    return pa.schema([(c.name, _ARROW_TYPES[c.type]) for c in TABLES[name].columns])
+    return TABLES[name].arrow_schema()
 
 
 def make_canonical_arrow(name: str, rows: list[dict]) -> pa.Table:

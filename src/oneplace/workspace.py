@@ -6,11 +6,17 @@ the workspace turns them into tables (DESIGN.md, rules of the house). Layout::
     WORKSPACE/
       place.yaml        the partnership, as given to ``oneplace init``
       oneplace.duckdb   canonical tables, quarantine, batches, place_* tables, results, runs
+
+DuckDB uses up to 80% of the machine's memory by default and spills to disk beyond it. Set
+``ONEPLACE_DUCKDB_MEMORY_LIMIT`` (DuckDB's syntax: ``4GB``, ``500MB``) to hold it lower, e.g. on a
+laptop shared with other work; loads and runs then take longer but use no more than that.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +31,7 @@ from .schema import TABLES
 
 DB_FILE = "oneplace.duckdb"
 PLACE_FILE = "place.yaml"
+MEMORY_LIMIT_ENV = "ONEPLACE_DUCKDB_MEMORY_LIMIT"
 
 QUARANTINE_DDL = """
 CREATE TABLE IF NOT EXISTS quarantine (
@@ -189,9 +196,21 @@ class Workspace:
         return place_hash(self.place_path)
 
     # -- connections ------------------------------------------------------------------------
+    @staticmethod
+    def _config() -> dict[str, str]:
+        """DuckDB settings from the environment (see the module docstring)."""
+        limit = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
+        if not limit:
+            return {}
+        if not re.fullmatch(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", limit, re.IGNORECASE):
+            raise WorkspaceError(
+                f"{MEMORY_LIMIT_ENV}={limit!r}: expected an amount of memory such as 4GB or 500MB"
+            )
+        return {"memory_limit": limit}
+
     @contextlib.contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect(str(self.db_path), read_only=read_only)
+        con = duckdb.connect(str(self.db_path), read_only=read_only, config=self._config())
         try:
             yield con
         finally:
@@ -200,7 +219,7 @@ class Workspace:
     @contextlib.contextmanager
     def ibis(self, read_only: bool = False) -> Iterator[ibis.BaseBackend]:
         """An Ibis DuckDB backend on the store."""
-        backend = ibis.duckdb.connect(str(self.db_path), read_only=read_only)
+        backend = ibis.duckdb.connect(str(self.db_path), read_only=read_only, **self._config())
         try:
             yield backend
         finally:

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from oneplace.place import load_place
@@ -21,14 +20,6 @@ FILES = (
     "activity.parquet",
     "diagnosis.parquet",
 )
-ARROW = {
-    "VARCHAR": pa.string(),
-    "INTEGER": pa.int32(),
-    "DATE": pa.date32(),
-    "BOOLEAN": pa.bool_(),
-    "DECIMAL(14,2)": pa.decimal128(14, 2),
-    "DOUBLE": pa.float64(),
-}
 
 
 def sql(out, query):
@@ -54,8 +45,10 @@ def test_columns_and_types_follow_the_schema(synth_dir):
     for name, table in TABLES.items():
         schema = pq.read_schema(synth_dir / f"{name}.parquet")
         assert schema.names == list(table.column_names)
+        # As a SQL engine reads the file, each column has the type the schema declares.
+        described = sql(synth_dir, f"SELECT column_name, column_type FROM (DESCRIBE {name})")
+        assert described == [(c.name, c.type) for c in table.columns], name
         for col in table.columns:
-            assert schema.field(col.name).type == ARROW[col.type], (name, col.name)
             nulls = sql(synth_dir, f'SELECT count(*) FROM {name} WHERE "{col.name}" IS NULL')
             if not col.nullable:
                 assert nulls[0][0] == 0, (name, col.name)

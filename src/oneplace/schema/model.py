@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+import pyarrow as pa
+
 
 class Severity(StrEnum):
     ERROR = "error"  # the row is rejected to quarantine
@@ -25,6 +27,17 @@ DATE = "DATE"
 BOOLEAN = "BOOLEAN"
 MONEY = "DECIMAL(14,2)"  # pounds and pence, exact
 DOUBLE = "DOUBLE"
+
+# The same types in Arrow: how the tables are written as Parquet and handed between engines.
+ARROW_TYPES: dict[str, pa.DataType] = {
+    STRING: pa.string(),
+    INTEGER: pa.int32(),
+    BIGINT: pa.int64(),
+    DATE: pa.date32(),
+    BOOLEAN: pa.bool_(),
+    MONEY: pa.decimal128(14, 2),
+    DOUBLE: pa.float64(),
+}
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,15 @@ class Table:
     @property
     def required_columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.required)
+
+    def arrow_schema(self, nullability: bool = False) -> pa.Schema:
+        """The table as an Arrow schema; with ``nullability``, non-nullable columns say so."""
+        return pa.schema(
+            [
+                pa.field(c.name, ARROW_TYPES[c.type], nullable=c.nullable or not nullability)
+                for c in self.columns
+            ]
+        )
 
     def ddl(self, name: str | None = None) -> str:
         cols = ", ".join(f'"{c.name}" {c.type}' for c in self.columns)

@@ -16,14 +16,6 @@ import pyarrow.parquet as pq
 from ..schema.tables import TABLES
 
 EPOCH = date(1970, 1, 1)
-_TYPES = {
-    "VARCHAR": pa.string(),
-    "INTEGER": pa.int32(),
-    "DATE": pa.date32(),
-    "BOOLEAN": pa.bool_(),
-    "DECIMAL(14,2)": pa.decimal128(14, 2),
-    "DOUBLE": pa.float64(),
-}
 DICTIONARY_COLUMNS = {
     "person": ["sex", "lsoa"],
     "registration": ["practice_code"],
@@ -34,9 +26,7 @@ DICTIONARY_COLUMNS = {
 
 def arrow_schema(table: str) -> pa.Schema:
     """The Arrow schema of a canonical table, columns in schema order."""
-    return pa.schema(
-        [pa.field(c.name, _TYPES[c.type], nullable=c.nullable) for c in TABLES[table].columns]
-    )
+    return TABLES[table].arrow_schema(nullability=True)
 
 
 def day(d: date) -> int:

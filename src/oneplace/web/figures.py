@@ -124,18 +124,16 @@ def _symmetric_ticks(peak: int) -> list[int]:
     return [-t for t in reversed(right)] + [0] + right
 
 
-def spend_by_setting(data: pd.DataFrame | pa.Table) -> go.Figure:
-    """Spend by care setting (columns label, cost_gbp, hospital), hospital settings highlighted."""
-    df = as_frame(data).sort_values("cost_gbp", ascending=True)
-    fig = _figure("Spend by care setting (£m)", 60 + 32 * max(len(df), 3))
-    for is_hospital, name, colour in (
-        (True, "Hospital", NHS_DARK_BLUE),
-        (False, "Outside hospital", NHS_LIGHT_BLUE),
-    ):
-        part = df[df["hospital"] == is_hospital]
+def _grouped_bars(df: pd.DataFrame, label: str, flag: str, groups: tuple, title: str) -> go.Figure:
+    """Horizontal bars of £m by ``label``, smallest at the bottom, one trace per value of the
+    boolean column ``flag`` (``groups``: (value, legend name, colour) pairs)."""
+    df = df.sort_values("cost_gbp", ascending=True)
+    fig = _figure(title, 60 + 32 * max(len(df), 3))
+    for value, name, colour in groups:
+        part = df[df[flag] == value]
         fig.add_trace(
             go.Bar(
-                y=list(part["label"]),
+                y=list(part[label]),
                 x=_millions(part["cost_gbp"]),
                 orientation="h",
                 name=name,
@@ -143,33 +141,21 @@ def spend_by_setting(data: pd.DataFrame | pa.Table) -> go.Figure:
                 hovertemplate="%{y}: £%{x:,.2f}m<extra></extra>",
             )
         )
-    fig.update_yaxes(categoryorder="array", categoryarray=list(df["label"]))
+    fig.update_yaxes(categoryorder="array", categoryarray=list(df[label]))
     fig.update_xaxes(title="£ million", tickprefix="£", ticksuffix="m")
     return fig
+
+
+def spend_by_setting(data: pd.DataFrame | pa.Table) -> go.Figure:
+    """Spend by care setting (columns label, cost_gbp, hospital), hospital settings highlighted."""
+    groups = ((True, "Hospital", NHS_DARK_BLUE), (False, "Outside hospital", NHS_LIGHT_BLUE))
+    return _grouped_bars(as_frame(data), "label", "hospital", groups, "Spend by care setting (£m)")
 
 
 def spend_by_organisation(data: pd.DataFrame | pa.Table) -> go.Figure:
     """Spend by organisation (columns name, cost_gbp, partner: bool), partners in NHS blue."""
-    df = as_frame(data).sort_values("cost_gbp", ascending=True)
-    fig = _figure("Spend by organisation (£m)", 60 + 32 * max(len(df), 3))
-    for is_partner, name, colour in (
-        (True, "Partner", NHS_BLUE),
-        (False, "Not a partner", NHS_GREY),
-    ):
-        part = df[df["partner"] == is_partner]
-        fig.add_trace(
-            go.Bar(
-                y=list(part["name"]),
-                x=_millions(part["cost_gbp"]),
-                orientation="h",
-                name=name,
-                marker_color=colour,
-                hovertemplate="%{y}: £%{x:,.2f}m<extra></extra>",
-            )
-        )
-    fig.update_yaxes(categoryorder="array", categoryarray=list(df["name"]))
-    fig.update_xaxes(title="£ million", tickprefix="£", ticksuffix="m")
-    return fig
+    groups = ((True, "Partner", NHS_BLUE), (False, "Not a partner", NHS_GREY))
+    return _grouped_bars(as_frame(data), "name", "partner", groups, "Spend by organisation (£m)")
 
 
 def spend_by_locality(data: pd.DataFrame | pa.Table) -> go.Figure:
