@@ -2,6 +2,7 @@
 
 import duckdb
 import numpy as np
+import pytest
 
 from oneplace import reference
 from oneplace.synth import report
@@ -88,3 +89,37 @@ def test_prevalence_rises_with_age_and_deprivation(synth_dir):
 def test_report_sections_are_tables(synth_dir):
     for s in report(synth_dir):
         assert s.rows and all(len(r) == len(s.columns) for r in s.rows)
+
+
+def test_outpatient_volume_matches_ncc_on_englands_age_structure():
+    """The outpatient rates, applied to England's population, give NCC 2023/24's volume."""
+    from oneplace.synth.activity import band7, outpatient_rates
+
+    eng = reference.read("england_population_2020")
+    expected = (outpatient_rates()[band7(eng.age.to_numpy())] * eng.persons_2020).sum()
+    ncc = reference.read("ncc_2023_24_hospital_activity")
+    national = ncc.loc[ncc.setting == "outpatient", "total_activity"].sum()
+    assert expected == pytest.approx(national, rel=1e-9)
+    assert 85e6 < national < 95e6
+
+
+def test_outpatient_attendances_follow_the_ncc_mix(synth_dir):
+    kinds = dict(
+        duckdb.sql(
+            f"SELECT activity_type, count(*) FROM '{synth_dir / 'activity.parquet'}' "
+            "WHERE setting = 'outpatient' GROUP BY 1"
+        ).fetchall()
+    )
+    total = sum(kinds.values())
+    consultant = kinds["first_attendance"] + kinds["follow_up"]
+    assert consultant / total == pytest.approx(0.565, abs=0.02)  # NCC 2023/24: 50.9M of 90.1M
+    assert kinds["non_consultant_led"] / total == pytest.approx(0.256, abs=0.02)
+    assert kinds["procedure"] / total == pytest.approx(0.179, abs=0.02)
+    assert kinds["first_attendance"] / consultant == pytest.approx(0.35, abs=0.03)
+
+
+def test_emergency_admissions_are_the_largest_hospital_spend(synth_dir):
+    mix = sections(synth_dir)["Hospital spend by setting"].rows
+    share = {r[0]: r[2] for r in mix}
+    assert max(share, key=share.get) == "acute_non_elective"
+    assert sum(share.values()) == pytest.approx(100, abs=0.3)

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from oneplace import reference
-from oneplace.schema.tables import ICD10_PATTERN
+from oneplace.schema.tables import HOSPITAL_SETTINGS, ICD10_PATTERN
 
 LADS = {"E09000002", "E09000016", "E09000026"}
 
@@ -90,6 +90,8 @@ def test_unit_costs_match_ncc_and_pssru(shared_data):
         "ed_attendance": "Emergency Care",
         "mh_contact": "Mental Health Care Contact",
         "community_other": "Community Health Service",
+        "op_non_consultant_led": "Non Consultant Led",
+        "op_procedure": "Outpatient Procedures",
     }
     for item, service in pairs.items():
         assert costs[item] == pytest.approx(ncc[service], abs=0.01), item
@@ -110,6 +112,22 @@ def test_unit_costs_match_ncc_and_pssru(shared_data):
     with open(shared_data / "uk_costs/pssru_ucohsc2024_9.4.2_GP_unit_costs.csv") as f:
         gp = {r[0]: r[1] for r in csv.reader(f)}
     assert costs["gp_appointment"] == float(gp["Per surgery consultation lasting 10 minutes"])
+
+
+def test_hospital_activity_matches_the_ncc_schedule(shared_data):
+    """Each service's activity and cost are the sums of its rows in the published schedule."""
+    mine = reference.read("ncc_2023_24_hospital_activity").set_index("service_code")
+    totals: dict[str, list[float]] = {}
+    with open(shared_data / "uk_costs/national_cost_collection_2023_24_schedule.csv") as f:
+        for r in csv.DictReader(f):
+            t = totals.setdefault(r["Service Code"].strip(), [0, 0.0])
+            t[0] += int(r["Activity"])
+            t[1] += float(r["Cost"])
+    for service, row in mine.iterrows():
+        assert row.total_activity == totals[service][0], service
+        assert row.total_cost_gbp == pytest.approx(totals[service][1], abs=1.0), service
+    # Every hospital setting is covered, and only hospital settings.
+    assert set(mine.setting) == set(HOSPITAL_SETTINGS)
 
 
 def test_icd10_codes_exist_in_who_list(shared_data):

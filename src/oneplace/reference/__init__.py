@@ -9,6 +9,9 @@ the rest is an ordinary CSV with a header row. Files:
 - ``bhr_lsoa_imd2019.csv``: the three boroughs' LSOAs (2011) with IMD 2019 rank and decile
   (File 1) and mid-2015 population (File 6).
 - ``unit_costs_2023_24.csv``: NCC 2023/24 and PSSRU 2024 unit costs, a source per row.
+- ``ncc_2023_24_hospital_activity.csv``: NCC 2023/24 national activity and cost of each
+  hospital point of delivery: the generator's outpatient volume and mix, and the national
+  hospital spend mix its report compares against.
 - ``ltc_prevalence.csv``: QOF 2023/24 England prevalence and the age/sex/deprivation shape
   of each long-term condition used by the synthetic generator.
 - ``icd10_codes.csv``: WHO ICD-10 codes for each condition and each pool of other reasons.
@@ -28,6 +31,7 @@ TABLES = (
     "england_population_2020",
     "bhr_lsoa_imd2019",
     "unit_costs_2023_24",
+    "ncc_2023_24_hospital_activity",
     "ltc_prevalence",
     "icd10_codes",
 )

@@ -8,8 +8,8 @@ Poisson given the multiplier, so negative binomial overall: a few high-intensity
 a large share of A&E attendances (METHODS 3.6). See ``params`` for the rates.
 
 Unit costs (``reference/unit_costs_2023_24.csv``): NCC 2023/24 non-elective long stay £5,132
-and short stay £791 per spell, elective £6,214, day case £1,031, outpatient first £232 and
-follow-up £192, A&E £273, district nurse £58.11, mental health contact £302, ambulance see and
+and short stay £791 per spell, elective £6,214, day case £1,031, consultant-led outpatient
+first £232 and follow-up £192, non-consultant-led outpatient £129, outpatient procedure £230, A&E £273, district nurse £58.11, mental health contact £302, ambulance see and
 convey £459; PSSRU 2024 GP consultation £45, nursing home £1,567 and residential home £1,200 a
 week, home care £27 an hour. Long-stay spells cost in proportion to their length of stay,
 averaging the NCC figure. All work is vectorised over people and events.
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import reference
 from . import params as P
 from .conditions import excess_multiplier
 
@@ -58,6 +59,29 @@ class Exposure:
         idx = np.repeat(np.arange(len(lam)), counts)
         day = self.lo[idx] + (rng.random(len(idx)) * self.days[idx]).astype(np.int32)
         return idx, day.astype(np.int32)
+
+
+def outpatient_rates() -> np.ndarray:
+    """Outpatient attendances per person-year by age band: the age shape of ``params``, scaled
+    so that England's population (ONS mid-2020, the latest in ``reference``) would attend as
+    often as the NCC 2023/24 national volume (consultant-led, non-consultant-led and
+    procedures: 90 million attendances). Mid-2023 England is about 2% larger, so this runs
+    about 2% high."""
+    shape = np.asarray(P.SETTINGS["outpatient"]["rate"], dtype=float)
+    eng = reference.read("england_population_2020")
+    pop = eng.persons_2020.to_numpy(dtype=float)
+    per_head_at_shape = (shape[band7(eng.age.to_numpy())] * pop).sum() / pop.sum()
+    ncc = reference.read("ncc_2023_24_hospital_activity")
+    national = ncc.loc[ncc.setting == "outpatient", "total_activity"].sum()
+    return shape * (national / pop.sum()) / per_head_at_shape
+
+
+def outpatient_mix() -> tuple[tuple[str, float], ...]:
+    """(activity type, share of attendances) of outpatient activity in NCC 2023/24."""
+    ncc = reference.read("ncc_2023_24_hospital_activity")
+    op = ncc[ncc.setting == "outpatient"]
+    total = op.total_activity.sum()
+    return tuple((t, n / total) for t, n in zip(op.activity_type, op.total_activity, strict=True))
 
 
 def setting_multiplier(setting: str, cond, decile: np.ndarray, frailty: np.ndarray) -> np.ndarray:

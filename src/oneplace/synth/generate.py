@@ -150,6 +150,12 @@ def generate_files(people: int, seed: int, years: int, out: Path, progress=None)
         return np.where(out_of_area, org[OUT_OF_AREA_ACUTE], org[ACUTE]).astype(np.int32)
 
     n_practice_offset = len(frame.place.organisations)
+    op_rates, op_share = A.outpatient_rates(), dict(A.outpatient_mix())
+    op_mix = tuple((t, op_share[t]) for t in ("consultant_led", "non_consultant_led", "procedure"))
+    op_items = ("op_first", "op_follow_up", "op_non_consultant_led", "op_procedure")
+    op_pence = np.array([run.cost[i] for i in op_items], np.int64)
+    op_kinds = ("first_attendance", "follow_up", "non_consultant_led", "procedure")
+    op_types = np.array([run.type_index(t) for t in op_kinds])
     bounds = [*run.fy_starts, run.end + 1]
     for k, y in enumerate(run.fys):
         ex = A.Exposure(pe, k, bounds[k], bounds[k + 1] - 1)
@@ -246,17 +252,13 @@ def generate_files(people: int, seed: int, years: int, out: Path, progress=None)
                 run.type_index("ordinary" if setting == "acute_elective" else "day_case"),
                 method,
             )
-        idx, start = ex.draw(ex.rates(P.SETTINGS["outpatient"]["rate"], mult["outpatient"]), rng)
-        first = rng.random(len(idx)) < P.OUTPATIENT_FIRST
-        episodes(
-            "outpatient",
-            idx,
-            start,
-            start,
-            np.where(first, run.cost["op_first"], run.cost["op_follow_up"]).astype(np.int64),
-            np.where(first, run.type_index("first_attendance"), run.type_index("follow_up")),
-            None,
-        )
+        # Outpatients: consultant-led (first or follow-up), non-consultant-led or a procedure,
+        # in NCC 2023/24 proportions and volume.
+        idx, start = ex.draw(ex.rates(op_rates, mult["outpatient"]), rng)
+        kind = A.choose(op_mix, len(idx), rng)
+        first = (kind == 0) & (rng.random(len(idx)) < P.OUTPATIENT_FIRST)
+        item = np.where(kind == 0, np.where(first, 0, 1), kind + 1)
+        episodes("outpatient", idx, start, start, op_pence[item], op_types[item], None)
         run.progress(f"planned care {y}", 0.1 + 0.8 * (k + 0.6) / len(run.fys))
 
         # Community, mental health, primary care, voluntary sector.

@@ -56,7 +56,7 @@ SETTINGS: dict[str, dict] = {
         dep_ratio=0.9,
         excess=dict(cancer=3.0, ckd=0.5, diabetes=0.3, ihd=0.4),
     ),
-    "outpatient": dict(
+    "outpatient": dict(  # the age shape; activity.outpatient_rates() scales it to NCC volume
         rate=(1.1, 0.7, 1.2, 2.1, 3.4, 4.2, 3.6),
         dispersion=0.6,
         dep_ratio=1.0,
@@ -145,6 +145,8 @@ ELECTIVE_METHODS = (("11", 0.6), ("12", 0.3), ("13", 0.1))
 NEL_SHORT_STAY = (0.6, 0.6, 0.45, 0.4, 0.3, 0.25, 0.2)  # share of spells with 0-1 day stay
 NEL_LONG_LOS = (3.0, 3.0, 4.0, 5.5, 7.0, 9.0, 11.0)  # mean stay of long-stay spells, days
 AMBULANCE_CONVEY = (0.1, 0.08, 0.15, 0.2, 0.35, 0.5, 0.6)  # share of A&E arriving by ambulance
+# Share of consultant-led attendances that are first attendances (NCC 2023/24: WF01B, WF01D
+# and WF02B/D firsts are about 35% of consultant-led non-admitted attendances).
 OUTPATIENT_FIRST = 0.35
 
 # Repeat prescribing: items per quarter by band, raised by conditions.

@@ -3,8 +3,9 @@
 Reads the files written by ``generate`` with DuckDB and returns sections the CLI renders as
 tables: emergency admissions per 1,000 person-years by age band (METHODS 5.4, indicative
 England rates), share of spend by setting (hospital settings about half; METHODS 5.3
-indicative ICB shares), cost per head, prevalence of each long-term condition (QOF 2023/24
-England) and the share of A&E attendances by high-intensity users (METHODS 3.6).
+indicative ICB shares), hospital spend by point of delivery beside the NCC 2023/24 England mix,
+cost per head, prevalence of each long-term condition (QOF 2023/24 England) and the share of
+A&E attendances by high-intensity users (METHODS 3.6).
 """
 
 from __future__ import annotations
@@ -66,7 +67,14 @@ def build_report(out: Path) -> list[ReportSection]:
                year(a.start_date - INTERVAL 3 MONTH) AS fy,
                year(a.start_date - INTERVAL 3 MONTH) - p.year_of_birth AS age
         FROM activity a JOIN person p USING (person_id)""")
-    return [_admissions(con), _spend(con), _per_head(con), _prevalence(con), _hiu(con)]
+    return [
+        _admissions(con),
+        _spend(con),
+        _hospital_mix(con),
+        _per_head(con),
+        _prevalence(con),
+        _hiu(con),
+    ]
 
 
 def _admissions(con) -> ReportSection:
@@ -131,6 +139,34 @@ def _spend(con) -> ReportSection:
     return ReportSection(
         "Share of spend by setting",
         ["setting", "spend £", "% of all", "% of health", "indicative target (METHODS 5.3)"],
+        rows,
+    )
+
+
+def _hospital_mix(con) -> ReportSection:
+    """Each hospital setting's share of hospital spend, beside its share in NCC 2023/24."""
+    ncc = reference.read("ncc_2023_24_hospital_activity")
+    national = ncc.groupby("setting").total_cost_gbp.sum()
+    got = dict(
+        con.execute(
+            "SELECT setting, sum(cost_gbp)::DOUBLE FROM act WHERE setting IN "
+            f"({', '.join(repr(x) for x in HOSPITAL_SETTINGS)}) GROUP BY 1"
+        ).fetchall()
+    )
+    total = sum(got.values()) or 1.0
+    rows = [
+        [
+            setting,
+            round(got.get(setting, 0.0)),
+            round(100 * got.get(setting, 0.0) / total, 1),
+            round(100 * float(national.get(setting, 0)) / float(national.sum()), 1),
+        ]
+        for setting in HOSPITAL_SETTINGS
+    ]
+    return ReportSection(
+        "Hospital spend by setting (NCC 2023/24 England mix; NCC counts non-elective care in "
+        "episodes, including maternity, so its share runs higher than admissions alone)",
+        ["setting", "spend £", "% of hospital spend", "NCC 2023/24 England %"],
         rows,
     )
 
