@@ -127,7 +127,7 @@ def tiny_place_file(tmp_path: Path) -> Path:
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """One local SparkSession for the whole test session (start-up takes ~20 s)."""
     pytest.importorskip("pyspark")
-    from oneplace.engine.backends import spark_session
+    from oneplace.backends import spark_session
 
     # Test tables are tiny: one shuffle partition and no adaptive re-planning between stages
     # save seconds per query.

@@ -29,8 +29,7 @@ import duckdb
 import ibis
 import pyarrow as pa
 
-from .engine import CANONICAL_TABLES, INPUT_TABLES, RESULTS, EngineError, Inputs
-from .engine.backends import (
+from .backends import (
     ENGINES,
     compile_sql,
     connect_spark,
@@ -39,6 +38,7 @@ from .engine.backends import (
     to_arrow,
     typed_duckdb_sql,
 )
+from .engine import CANONICAL_TABLES, INPUT_TABLES, RESULTS, EngineError, Inputs
 from .errors import UserError, WorkspaceError
 from .workspace import Workspace
 

@@ -16,8 +16,8 @@ import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from oneplace.backends import read_parquet_inputs, to_arrow
 from oneplace.engine import CANONICAL_TABLES, Inputs
-from oneplace.engine.backends import read_parquet_inputs, to_arrow
 
 
 @dataclass(frozen=True)

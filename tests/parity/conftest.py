@@ -10,7 +10,7 @@ import ibis
 import pyarrow as pa
 import pytest
 
-from oneplace.engine.backends import connect_spark
+from oneplace.backends import connect_spark
 
 # The spec modules live in tests/engine; import them whether or not tests/ is a package.
 _PARENT = __package__.rpartition(".")[0]

@@ -9,9 +9,10 @@ a large share of A&E attendances (METHODS 3.6). See ``params`` for the rates.
 
 Unit costs (``reference/unit_costs_2023_24.csv``): NCC 2023/24 non-elective long stay £5,132
 and short stay £791 per spell, elective £6,214, day case £1,031, consultant-led outpatient
-first £232 and follow-up £192, non-consultant-led outpatient £129, outpatient procedure £230, A&E £273, district nurse £58.11, mental health contact £302, ambulance see and
-convey £459; PSSRU 2024 GP consultation £45, nursing home £1,567 and residential home £1,200 a
-week, home care £27 an hour. Long-stay spells cost in proportion to their length of stay,
+first £232 and follow-up £192, non-consultant-led outpatient £129, outpatient procedure £230,
+A&E £273, district nurse £58.11, mental health contact £302, ambulance see and convey £459;
+PSSRU 2024 GP consultation £45, nursing home £1,567 and residential home £1,200 a week, home
+care £27 an hour. Long-stay spells cost in proportion to their length of stay,
 averaging the NCC figure. All work is vectorised over people and events.
 """
 

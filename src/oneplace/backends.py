@@ -1,5 +1,9 @@
 """The two backends the engine runs on, and the few calls that differ between them.
 
+This is the run's side of the house, not the engine's: engine functions only build lazy
+expressions; connecting, reading inputs and materialising results happen here and in
+:mod:`oneplace.run`.
+
 DuckDB is the default and reads the workspace store directly. PySpark runs in local mode and
 reads the inputs as Parquet files (copied out of the store by the run); results, which are
 small aggregates, come back as Arrow. Data enters Spark only through Parquet and leaves it
@@ -15,7 +19,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .inputs import INPUT_TABLES, Inputs
+from .engine.inputs import INPUT_TABLES, Inputs
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
