@@ -28,9 +28,9 @@ people, years, seed, out = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]),
 t = time.perf_counter()
 r = generate(people, seed=seed, years=years, out=out)
 wall = time.perf_counter() - t
-peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
 size = sum(p.stat().st_size for p in out.iterdir())
-print(json.dumps({"seconds": wall, "peak_mb": peak_kb / 1024, "rows": r.rows, "bytes": size}))
+print(json.dumps({"seconds": wall, "peak_mib": peak_kb / 1024, "rows": r.rows, "bytes": size}))
 """
 
 
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
         "runs",
         "median s",
         "min-max s",
-        "peak MB (max)",
+        "peak MiB (max)",
         "person",
         "registration",
         "activity",
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
             r = run(n, args.years, args.seed)
             runs.append(r)
             console.print(
-                f"{n:,} people, run {i + 1}: {r['seconds']:.1f} s, peak {r['peak_mb']:,.0f} MB"
+                f"{n:,} people, run {i + 1}: {r['seconds']:.1f} s, peak {r['peak_mib']:,.0f} MiB"
             )
         secs = [r["seconds"] for r in runs]
         median = statistics.median(secs)
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
             str(len(runs)),
             f"{median:.1f}",
             f"{min(secs):.1f}-{max(secs):.1f}",
-            f"{max(r['peak_mb'] for r in runs):,.0f}",
+            f"{max(r['peak_mib'] for r in runs):,.0f}",
             *(f"{rows[t]:,}" for t in ("person", "registration", "activity", "diagnosis")),
             f"{runs[0]['bytes'] / 1e6:,.0f}",
             f"{rows['activity'] / median:,.0f}",

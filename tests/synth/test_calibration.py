@@ -6,6 +6,7 @@ import pytest
 
 from oneplace import reference
 from oneplace.synth import report
+from oneplace.synth.params import AGE_LABELS
 
 
 def sections(out):
@@ -91,16 +92,26 @@ def test_report_sections_are_tables(synth_dir):
         assert s.rows and all(len(r) == len(s.columns) for r in s.rows)
 
 
-def test_outpatient_volume_matches_ncc_on_englands_age_structure():
-    """The outpatient rates, applied to England's population, give NCC 2023/24's volume."""
+def test_outpatient_volume_matches_ncc_on_englands_age_structure(synth_dir):
+    """The outpatient rates, applied to England's population, give NCC 2023/24's volume, and
+    the generated place attends at those rates for its own age structure."""
     from oneplace.synth.activity import band7, outpatient_rates
 
+    rates = outpatient_rates()
     eng = reference.read("england_population_2020")
-    expected = (outpatient_rates()[band7(eng.age.to_numpy())] * eng.persons_2020).sum()
+    expected = (rates[band7(eng.age.to_numpy())] * eng.persons_2020).sum()
     ncc = reference.read("ncc_2023_24_hospital_activity")
     national = ncc.loc[ncc.setting == "outpatient", "total_activity"].sum()
     assert expected == pytest.approx(national, rel=1e-9)
     assert 85e6 < national < 95e6
+
+    # Person-years by age band, as the report counts them for its admissions table.
+    person_years = {r[0]: r[2] for r in sections(synth_dir)["Emergency"].rows}
+    due = sum(rate * person_years[label] for label, rate in zip(AGE_LABELS, rates, strict=True))
+    (attended,) = duckdb.sql(
+        f"SELECT count(*) FROM '{synth_dir / 'activity.parquet'}' WHERE setting = 'outpatient'"
+    ).fetchone()
+    assert attended == pytest.approx(due, rel=0.05)
 
 
 def test_outpatient_attendances_follow_the_ncc_mix(synth_dir):

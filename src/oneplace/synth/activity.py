@@ -77,12 +77,11 @@ def outpatient_rates() -> np.ndarray:
     return shape * (national / pop.sum()) / per_head_at_shape
 
 
-def outpatient_mix() -> tuple[tuple[str, float], ...]:
-    """(activity type, share of attendances) of outpatient activity in NCC 2023/24."""
+def outpatient_mix() -> dict[str, float]:
+    """Activity type -> share of outpatient attendances in NCC 2023/24."""
     ncc = reference.read("ncc_2023_24_hospital_activity")
     op = ncc[ncc.setting == "outpatient"]
-    total = op.total_activity.sum()
-    return tuple((t, n / total) for t, n in zip(op.activity_type, op.total_activity, strict=True))
+    return dict(zip(op.activity_type, op.total_activity / op.total_activity.sum(), strict=True))
 
 
 def setting_multiplier(setting: str, cond, decile: np.ndarray, frailty: np.ndarray) -> np.ndarray:

@@ -150,7 +150,7 @@ def generate_files(people: int, seed: int, years: int, out: Path, progress=None)
         return np.where(out_of_area, org[OUT_OF_AREA_ACUTE], org[ACUTE]).astype(np.int32)
 
     n_practice_offset = len(frame.place.organisations)
-    op_rates, op_share = A.outpatient_rates(), dict(A.outpatient_mix())
+    op_rates, op_share = A.outpatient_rates(), A.outpatient_mix()
     op_mix = tuple((t, op_share[t]) for t in ("consultant_led", "non_consultant_led", "procedure"))
     op_items = ("op_first", "op_follow_up", "op_non_consultant_led", "op_procedure")
     op_pence = np.array([run.cost[i] for i in op_items], np.int64)
