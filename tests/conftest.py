@@ -149,3 +149,15 @@ def tiny_workspace(tmp_path: Path, tiny_place_file: Path, tiny_canonical: dict[s
             con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _rows')
             con.unregister("_rows")
     return ws
+
+
+SHARED = Path(__file__).resolve().parents[1] / "../shared"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data``: independent copies of published tables (skips when absent)."""
+    data = SHARED.resolve() / "data"
+    if not data.is_dir():
+        pytest.skip("shared reference data (../shared/data) is absent")
+    return data

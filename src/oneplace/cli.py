@@ -198,6 +198,79 @@ def _print_synth_report(out: Path) -> None:
         console.print(_rich_table(section.title, section.columns, section.rows))
 
 
+# --- indices for an analyst's own extract ---------------------------------------------------
+def _positions(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    first, _, last = text.partition("-")
+    try:
+        pair = (int(first), int(last or first))
+    except ValueError:
+        pair = (0, 0)
+    if not 1 <= pair[0] <= pair[1]:
+        raise UserError(f"--positions must be N or N-M with 1 <= N <= M, not {text!r}")
+    return pair
+
+
+@app.command()
+def score(
+    index: Annotated[str, typer.Option(help="charlson, elixhauser or hfrs")],
+    input: Annotated[Path, typer.Option("--input", help="CSV or Parquet: person_id, code")],
+    output: Annotated[Path, typer.Option("--output", help="CSV or Parquet file to write")],
+    weights: Annotated[
+        str | None,
+        typer.Option(help="charlson1987 (default) or quan2011; elixhauser: van_walraven"),
+    ] = None,
+    lookback_years: Annotated[
+        int | None, typer.Option(help="Count rows dated in the N years up to --as-of", min=1)
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Last date counted (YYYY-MM-DD); default: latest date")
+    ] = None,
+    positions: Annotated[
+        str | None, typer.Option(help="Diagnosis positions that count: N or N-M (1 = primary)")
+    ] = None,
+) -> None:
+    """Score an extract (person_id, code[, date, position]): one row per person, no workspace."""
+    from datetime import date
+
+    from .score import score_file
+
+    try:
+        as_of_date = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise UserError(f"--as-of must be a date YYYY-MM-DD, not {as_of!r}") from None
+    report = score_file(
+        index, input, output, weights, lookback_years, as_of_date, _positions(positions)
+    )
+    window = (
+        f", diagnoses dated in the {report.lookback_years} years to {report.as_of}"
+        if report.lookback_years
+        else (f", diagnoses dated to {report.as_of}" if report.as_of else "")
+    )
+    err_console.print(
+        f"{report.index} ({report.weighting}): {report.people:,} people from "
+        f"{report.rows:,} rows{window} -> {output}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if report.rows_without_person:
+        err_console.print(
+            f"[yellow]{report.rows_without_person:,} rows without a person_id were left out[/]"
+        )
+    if report.invalid_rows:
+        shown = ", ".join(
+            f"{code!r} ({n:,} rows)" if code else f"(empty) ({n:,} rows)"
+            for code, n in report.invalid_examples
+        )
+        err_console.print(
+            f"[yellow]{report.invalid_rows:,} rows ({report.invalid_codes:,} distinct codes) "
+            f"are not ICD-10 codes and match nothing[/]: {shown}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
 # --- runs and results ------------------------------------------------------------------------
 @app.command()
 def run(

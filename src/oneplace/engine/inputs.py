@@ -7,8 +7,12 @@ years of the run. Engine functions combine these into lazy expressions; they nev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import ibis
+
+if TYPE_CHECKING:  # imported when used: `oneplace score` needs the engine but not the place
+    from ..place.model import PopulationHealth
 
 CANONICAL_TABLES = ("person", "registration", "activity", "diagnosis")
 PLACE_TABLES = ("place_organisation", "place_locality", "place_network", "place_practice")
@@ -17,7 +21,8 @@ INPUT_TABLES = CANONICAL_TABLES + PLACE_TABLES
 
 @dataclass(frozen=True)
 class Inputs:
-    """The tables of one backend, plus ``fy``: the financial years (start year) of the run."""
+    """The tables of one backend, plus ``fy``: the financial years (start year) of the run,
+    and ``health``: the place's population health settings."""
 
     person: ibis.Table
     registration: ibis.Table
@@ -28,8 +33,19 @@ class Inputs:
     place_network: ibis.Table
     place_practice: ibis.Table
     fy: list[int] = field(default_factory=list)
+    health: PopulationHealth | None = field(default=None)
 
     @classmethod
-    def from_backend(cls, con: ibis.BaseBackend, fy: list[int]) -> Inputs:
+    def from_backend(
+        cls, con: ibis.BaseBackend, fy: list[int], health: PopulationHealth | None = None
+    ) -> Inputs:
         """Inputs from the tables of those names in ``con``'s current database."""
-        return cls(**{name: con.table(name) for name in INPUT_TABLES}, fy=sorted(fy))
+        tables = {name: con.table(name) for name in INPUT_TABLES}
+        return cls(**tables, fy=sorted(fy), health=health)
+
+    @property
+    def settings(self) -> PopulationHealth:
+        """The place's population health settings (the defaults when none were given)."""
+        from ..place.model import PopulationHealth
+
+        return self.health or PopulationHealth()

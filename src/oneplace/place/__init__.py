@@ -1,7 +1,16 @@
 """The partnership configuration."""
 
 from .loader import dump_place, load_place, parse_place, place_hash
-from .model import Budget, Locality, Network, Organisation, OrganisationKind, Place, Practice
+from .model import (
+    Budget,
+    Locality,
+    Network,
+    Organisation,
+    OrganisationKind,
+    Place,
+    PopulationHealth,
+    Practice,
+)
 
 __all__ = [
     "Budget",
@@ -10,6 +19,7 @@ __all__ = [
     "Organisation",
     "OrganisationKind",
     "Place",
+    "PopulationHealth",
     "Practice",
     "dump_place",
     "load_place",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -96,6 +96,35 @@ class Budget(_Strict):
         return self
 
 
+class PopulationHealth(_Strict):
+    """The partnership's choices for the population health engine (all optional).
+
+    Weightings and look-backs of the comorbidity and frailty indices
+    (:mod:`oneplace.engine.comorbidity`), the diagnosis positions that count, and the rule
+    that makes a person a high-intensity user of A&E (:mod:`oneplace.engine.high_intensity`).
+    """
+
+    charlson_weights: Literal["charlson1987", "quan2011"] = "charlson1987"
+    elixhauser_weights: Literal["van_walraven"] = "van_walraven"
+    # Years of diagnoses before the end of the financial year that count; None = all history.
+    comorbidity_lookback_years: int | None = Field(default=None, ge=1, le=50)
+    hfrs_lookback_years: int = Field(default=2, ge=1, le=10)
+    hfrs_min_age: int = Field(default=75, ge=0, le=120)
+    # First and last diagnosis position that count (1 = primary); None = every position.
+    diagnosis_positions: tuple[int, int] | None = None
+    # "attendances": at least high_intensity_attendances A&E attendances in the year;
+    # "nhse": NHS England's programme, more than 20 in the year or more than 5 in a month.
+    high_intensity_rule: Literal["attendances", "nhse"] = "attendances"
+    high_intensity_attendances: int = Field(default=5, ge=1, le=366)
+
+    @model_validator(mode="after")
+    def _positions_ordered(self) -> PopulationHealth:
+        first, last = self.diagnosis_positions or (1, 1)
+        if not 1 <= first <= last:
+            raise ValueError("diagnosis_positions must be [first, last] with 1 <= first <= last")
+        return self
+
+
 class Place(_Strict):
     name: str = Field(min_length=1)
     organisations: list[Organisation] = Field(min_length=1)
@@ -103,6 +132,7 @@ class Place(_Strict):
     networks: list[Network] = Field(min_length=1)
     practices: list[Practice] = Field(min_length=1)
     budgets: list[Budget] = Field(default_factory=list)
+    population_health: PopulationHealth = Field(default_factory=PopulationHealth)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Place:

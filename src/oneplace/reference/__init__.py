@@ -15,14 +15,22 @@ the rest is an ordinary CSV with a header row. Files:
 - ``ltc_prevalence.csv``: QOF 2023/24 England prevalence and the age/sex/deprivation shape
   of each long-term condition used by the synthetic generator.
 - ``icd10_codes.csv``: WHO ICD-10 codes for each condition and each pool of other reasons.
+- ``charlson_quan2005_icd10.csv``, ``elixhauser_quan2005_icd10.csv``: the Quan et al. 2005
+  ICD-10 coding algorithms, one row per condition, codes written as the paper writes them
+  (expanded to code prefixes by :func:`oneplace.reference.icd10.expand`).
+- ``comorbidity_weights.csv``: Charlson 1987, Quan 2011 and van Walraven 2009 weights.
+- ``hfrs_gilbert2018.csv``: the Hospital Frailty Risk Score's 109 codes and their points.
 """
 
 from __future__ import annotations
 
+import csv
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 
@@ -34,6 +42,10 @@ TABLES = (
     "ncc_2023_24_hospital_activity",
     "ltc_prevalence",
     "icd10_codes",
+    "charlson_quan2005_icd10",
+    "elixhauser_quan2005_icd10",
+    "comorbidity_weights",
+    "hfrs_gilbert2018",
 )
 
 
@@ -53,9 +65,23 @@ def source(name: str) -> str:
 
 @cache
 def _read(name: str) -> pd.DataFrame:
+    import pandas as pd  # not at import: the engine reads its tables with rows(), without it
+
     return pd.read_csv(path(name), skiprows=1, dtype={"code": str, "sex": str, "lsoa_code": str})
 
 
 def read(name: str) -> pd.DataFrame:
     """Reference table ``name`` as a DataFrame (a fresh copy: callers may modify it)."""
     return _read(name).copy()
+
+
+@cache
+def _rows(name: str) -> tuple[dict[str, str], ...]:
+    with path(name).open(encoding="utf-8", newline="") as f:
+        f.readline()  # the source line
+        return tuple(csv.DictReader(f))
+
+
+def rows(name: str) -> list[dict[str, str]]:
+    """Reference table ``name`` as a list of rows (dicts of text, as written in the file)."""
+    return [dict(r) for r in _rows(name)]
