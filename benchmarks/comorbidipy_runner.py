@@ -8,9 +8,10 @@ comorbidipy generations, picked by the installed version (importlib.metadata):
 - 0.4.4-0.5.0 (all pip finds on Python 3.11) run on pandas and import
   ``pandas.core.common.SettingWithCopyWarning``, which pandas 1.5 removed, so they need
   pandas 1.4.x. pandas 1.4 has no wheels for Python 3.11 and is built from source (about
-  25 minutes on 2 cores) with setuptools < 70 (newer ones lack ``pkg_resources``) and
+  15 minutes on 2 cores) with setuptools < 70 (newer ones lack ``pkg_resources``) and
   Cython < 3. Pinned: comorbidipy==0.5.0, pandas==1.4.4, numpy==1.23.5, pyarrow==14.0.2
-  (for parquet), as resolved on 2026-11-23.
+  (for parquet), with python-dateutil 4.0.0, pytz 2026.6 and tzdata 2026.6 resolved
+  alongside on 2026-11-23.
 
 From the repository root::
 
@@ -41,11 +42,14 @@ person as in Gilbert 2018 (0.8 alone counts each distinct 4-character code of a 
 already counts each category once, so the flag changes nothing there).
 
 The two generations differ beyond the API. 0.5 maps a code that falls in several Elixhauser
-categories (e.g. I110: chf and hypc; K70x: alcohol and ld) to the last of them only, where 0.8
-flags all; and 0.5 floors every score at 0, which changes negative van Walraven sums (0.8 floors
+categories to the last of them only (I110 to hypc, not chf; K70x to alcohol, not ld), where
+0.8 flags all; and 0.5 floors every score at 0, which changes negative van Walraven sums (0.8 floors
 only the SHMI weightings). Charlson scores agree. The output has the same columns either way:
 0.5's HFRS column ``hfrs`` is renamed ``hfrs_score`` and ``hfrs_category`` (< 5 Low, <= 15
 Intermediate, else High) is added as 0.8 does; 0.5's float flags are written as integers.
+The flag columns still differ under the hierarchy rule: 0.8 writes the milder flag (diab, canc;
+diabunc, hypunc, solidtum) as 0 when the severe one is present, 0.5 leaves it 1 and applies the
+rule to the score only.
 
 Prints one JSON line: index, rows_in, persons_out, seconds_compute (the comorbidipy call only)
 and comorbidipy_version.

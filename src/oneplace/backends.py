@@ -24,6 +24,8 @@ from .engine.inputs import INPUT_TABLES, Inputs
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+    from .place.model import PopulationHealth
+
 ENGINES = ("duckdb", "spark")
 
 SPARK_CONFIG = {
@@ -56,11 +58,20 @@ def connect_spark(session: SparkSession) -> ibis.BaseBackend:
     return ibis.pyspark.connect(session)
 
 
-def read_parquet_inputs(con: ibis.BaseBackend, folder: Path, fy: list[int]) -> Inputs:
+def read_parquet_inputs(
+    con: ibis.BaseBackend, folder: Path, fy: list[int], health: PopulationHealth | None = None
+) -> Inputs:
     """Inputs from ``folder/<table>.parquet`` for every input table, on backend ``con``."""
     read = _read_parquet_spark if con.name == "pyspark" else _read_parquet
     tables = {name: read(con, Path(folder) / f"{name}.parquet", name) for name in INPUT_TABLES}
-    return Inputs(**tables, fy=sorted(fy))
+    return Inputs(**tables, fy=sorted(fy), health=health)
+
+
+def read_parquet_table(con: ibis.BaseBackend, path: Path, name: str) -> ibis.Table:
+    """The Parquet file (or Spark's folder of part files) ``path`` as table ``name``."""
+    if con.name == "pyspark":
+        return _read_parquet_spark(con, path, name)
+    return _read_parquet(con, path, name)
 
 
 def _read_parquet(con: ibis.BaseBackend, path: Path, name: str) -> ibis.Table:
@@ -72,7 +83,11 @@ def _read_parquet_spark(con: ibis.BaseBackend, path: Path, name: str) -> ibis.Ta
     spares Spark a schema-inference job per table."""
     from ibis.backends.pyspark.datatypes import PySparkSchema
 
-    schema = PySparkSchema.from_ibis(ibis.Schema.from_pyarrow(pq.read_schema(path)))
+    # A Parquet file, or the folder of part files Spark writes.
+    first = next(iter(sorted(Path(path).glob("*.parquet"))), None) if Path(path).is_dir() else path
+    if first is None:
+        raise FileNotFoundError(f"{path}: no Parquet files")
+    schema = PySparkSchema.from_ibis(ibis.Schema.from_pyarrow(pq.read_schema(first)))
     columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in schema.fields)
     location = str(path).replace("'", "\\'")
     con.raw_sql(
@@ -99,6 +114,11 @@ def typed_duckdb_sql(con: ibis.BaseBackend, expr: ibis.Table) -> str:
     return f"SELECT {columns} FROM ({compile_sql(con, expr)}) AS result"
 
 
+def arrow_schema(expr: ibis.Table) -> pa.Schema:
+    """The Arrow schema of ``expr``, every field nullable."""
+    return pa.schema([pa.field(f.name, f.type, nullable=True) for f in expr.schema().to_pyarrow()])
+
+
 def to_arrow(con: ibis.BaseBackend, expr: ibis.Table) -> pa.Table:
     """Execute ``expr`` and return it as Arrow, typed exactly as the expression's schema.
 
@@ -106,9 +126,7 @@ def to_arrow(con: ibis.BaseBackend, expr: ibis.Table) -> pa.Table:
     (Spark sums DECIMAL(14,2) to DECIMAL(24,2), DuckDB to DECIMAL(38,2)); nullability flags
     are dropped, as a DuckDB table does not keep them either.
     """
-    schema = pa.schema(
-        [pa.field(f.name, f.type, nullable=True) for f in expr.schema().to_pyarrow()]
-    )
+    schema = arrow_schema(expr)
     if con.name == "pyspark":
         table = con.raw_sql(compile_sql(con, expr)).toArrow()
     else:

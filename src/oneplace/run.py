@@ -31,9 +31,11 @@ import pyarrow as pa
 
 from .backends import (
     ENGINES,
+    arrow_schema,
     compile_sql,
     connect_spark,
     read_parquet_inputs,
+    read_parquet_table,
     spark_session,
     to_arrow,
     typed_duckdb_sql,
@@ -157,15 +159,17 @@ def _commit(
 
 def _run_duckdb(ws: Workspace, run_id: str, fys: list[int], progress: Progress) -> dict[str, int]:
     with ws.ibis() as con:
-        inputs = Inputs.from_backend(con, fys)
-        sql = {name: _compile(name, con, _build(name, inputs, run_id)) for name in RESULTS}
+        inputs = Inputs.from_backend(con, fys, ws.place.population_health)
         raw = con.con
 
         def write(name: str) -> None:
+            # Compiled when its turn comes, so that it can read the results written before it.
+            sql = _compile(name, con, _build(name, inputs, run_id))
             try:
-                raw.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql[name]}')
+                raw.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
             except duckdb.Error as exc:
-                raise EngineError(name, "materialise", exc, sql[name]) from exc
+                raise EngineError(name, "materialise", exc, sql) from exc
+            inputs.results[name] = con.table(name)
 
         return _commit(raw, run_id, write, progress)
 
@@ -189,14 +193,19 @@ def _run_spark(ws: Workspace, run_id: str, fys: list[int], progress: Progress) -
         session = spark_session(folder / "warehouse")
         try:
             con = connect_spark(session)
-            inputs = read_parquet_inputs(con, folder, fys)
+            inputs = read_parquet_inputs(con, folder, fys, ws.place.population_health)
             arrow: dict[str, pa.Table] = {}
             for i, name in enumerate(RESULTS):
                 progress(f"computing {name} on Spark", 0.1 + 0.8 * i / len(RESULTS))
                 expr = _build(name, inputs, run_id)
                 sql = _compile(name, con, expr)
+                stored = folder / "results" / f"{name}.parquet"
                 try:
-                    arrow[name] = to_arrow(con, expr)
+                    # Written to Parquet and read back, so later results build on it.
+                    con.raw_sql(sql).write.parquet(str(stored))
+                    inputs.results[name] = read_parquet_table(con, stored, name)
+                    stored_table = inputs.results[name].select(*expr.columns)
+                    arrow[name] = to_arrow(con, stored_table).cast(arrow_schema(expr))
                 except Exception as exc:
                     raise EngineError(name, "execute on spark", exc, sql) from exc
         finally:

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from oneplace.backends import read_parquet_inputs, to_arrow
 from oneplace.engine import CANONICAL_TABLES, Inputs
+from oneplace.place import PopulationHealth
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Spec:
     expect: list[dict]
     fy: tuple[int, ...] = (2024,)
     columns: tuple[str, ...] = field(default=())
+    health: dict[str, Any] = field(default_factory=dict)  # population_health settings
 
     def __post_init__(self) -> None:
         if not self.columns:
@@ -57,15 +59,35 @@ def reg(pid: str, practice: str, start: str, end: str | None = None) -> dict:
     }
 
 
-def act(aid: str, pid: str, provider: str, setting: str, start: str, cost: str) -> dict:
+def act(
+    aid: str,
+    pid: str,
+    provider: str,
+    setting: str,
+    start: str,
+    cost: str,
+    end: str | None = None,
+) -> dict:
     return {
         "activity_id": aid,
         "person_id": pid,
         "provider_code": provider,
         "setting": setting,
         "start_date": _date(start),
-        "end_date": _date(start),
+        "end_date": _date(end or start),
         "cost_gbp": Decimal(cost),
+    }
+
+
+def diag(pid: str, code: str, day: str, aid: str | None = None, position: int = 1) -> dict:
+    """A diagnosis: on activity ``aid``, or on the GP record when ``aid`` is None."""
+    return {
+        "person_id": pid,
+        "activity_id": aid,
+        "date": _date(day),
+        "code_system": "icd10",
+        "code": code,
+        "position": position,
     }
 
 
@@ -90,7 +112,8 @@ def write_inputs(
 
 def evaluate(spec: Spec, con: ibis.BaseBackend, folder: Path) -> pa.Table:
     """The spec's result computed on backend ``con`` from the Parquet files in ``folder``."""
-    return to_arrow(con, spec.result(read_parquet_inputs(con, folder, list(spec.fy))))
+    health = PopulationHealth(**spec.health)
+    return to_arrow(con, spec.result(read_parquet_inputs(con, folder, list(spec.fy), health)))
 
 
 def _sort_key(row: tuple) -> tuple:

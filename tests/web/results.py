@@ -46,7 +46,27 @@ DDL = {
     "activities BIGINT, population BIGINT, cost_per_head DOUBLE",
     "hospital_share": "run_id VARCHAR, fy INTEGER, locality_code VARCHAR, "
     "hospital_gbp DECIMAL(18,2), total_gbp DECIMAL(18,2), hospital_share DOUBLE",
+    "segments": "run_id VARCHAR, fy INTEGER, segment INTEGER, segment_name VARCHAR, "
+    "people BIGINT, cost_gbp DECIMAL(38,2), cost_per_head DOUBLE",
+    "population_health_summary": "run_id VARCHAR, fy INTEGER, dimension VARCHAR, "
+    "group_code VARCHAR, people BIGINT, hfrs_scored BIGINT, hfrs_intermediate BIGINT, "
+    "hfrs_high BIGINT, charlson_mean DOUBLE",
+    "high_intensity_users": "run_id VARCHAR, fy INTEGER, level VARCHAR, area_code VARCHAR, "
+    "people BIGINT, hiu_people BIGINT, hiu_people_share DOUBLE, ae_share DOUBLE, "
+    "emergency_admission_share DOUBLE, bed_day_share DOUBLE, cost_share DOUBLE",
 }
+SEGMENTS_2024 = [  # segment, name, people, cost
+    (1, "Healthy", 400, "100000.00"),
+    (3, "Acutely ill, likely to return to health", 150, "300000.00"),
+    (4, "Chronic conditions, normal function", 60, "250000.00"),
+    (8, "Long decline from frailty and dementia", 18, "350000.00"),
+]
+FRAILTY_2024 = [("85-89", 20, 20, 4, 2), ("90+", 5, 5, 1, 1), ("40-44", 413, 0, 0, 0)]
+HIU_2024 = [  # level, area, people, users, shares (people, A&E, emergency, bed days, spend)
+    ("place", "ALL", 628, 6, 0.0096, 0.16, 0.26, 0.3, 0.125),
+    ("locality", "NORTH", 215, 4, 0.0186, 0.2, 0.3, 0.35, 0.15),
+    ("locality", "SOUTH", 413, 2, 0.0048, 0.1, 0.2, 0.25, 0.1),
+]
 
 POPULATION_2024 = [  # age_band, sex, locality, imd_quintile, people
     ("0-4", "M", "NORTH", 1, 100),
@@ -132,6 +152,26 @@ def insert_results(
                         "INSERT INTO hospital_share VALUES (?, ?, ?, ?, ?, ?)",
                         [run_id, fy, loc, hosp, total, float(hosp / total)],
                     )
+        if "segments" in tables:
+            for seg, name, people, cost in SEGMENTS_2024:
+                gbp = Decimal(cost) * scale
+                con.execute(
+                    "INSERT INTO segments VALUES (?, 2024, ?, ?, ?, ?, ?)",
+                    [run_id, seg, name, people * scale, gbp, float(gbp) / people],
+                )
+        if "population_health_summary" in tables:
+            for band, people, scored, mid, high in FRAILTY_2024:
+                con.execute(
+                    "INSERT INTO population_health_summary VALUES "
+                    "(?, 2024, 'age_band', ?, ?, ?, ?, ?, 0.5)",
+                    [run_id, band, people * scale, scored * scale, mid * scale, high * scale],
+                )
+        if "high_intensity_users" in tables:
+            for level, area, people, users, *shares in HIU_2024:
+                con.execute(
+                    "INSERT INTO high_intensity_users VALUES (?, 2024, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [run_id, level, area, people * scale, users * scale, *shares],
+                )
         con.execute(
             "INSERT INTO runs VALUES (?, ?, ?, 'duckdb', '0.1.0', 'abc', '{}', ?)",
             [run_id, finished.replace(minute=0), finished, json.dumps(list(tables))],

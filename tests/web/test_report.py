@@ -11,7 +11,7 @@ import pytest
 from plotly.offline import get_plotlyjs
 
 from oneplace.errors import UserError
-from oneplace.web.report import write_report
+from oneplace.web.report import render_report, write_report
 from oneplace.workspace import Workspace
 
 from .results import PLACE_YAML, insert_results
@@ -62,8 +62,8 @@ def test_plotly_js_is_inlined_exactly_once(page: str) -> None:
     bundle = get_plotlyjs()
     assert page.count(bundle[:5000]) == 1
     assert page.count(bundle[-5000:]) == 1
-    # Five figures, each a div drawn by the inlined library.
-    assert len(re.findall(r'class="plotly-graph-div"', page)) == 5
+    # Eight figures, each a div drawn by the inlined library.
+    assert len(re.findall(r'class="plotly-graph-div"', page)) == 8
 
 
 def test_headline_shows_the_inserted_numbers(page: str) -> None:
@@ -164,3 +164,15 @@ def test_result_table_without_rows_of_the_latest_run_says_run_again(
         con.execute("DELETE FROM spend WHERE run_id = 'r1'")
     with pytest.raises(UserError, match=r"r1 wrote no rows to spend.*oneplace run"):
         write_report(empty_ws, tmp_path / "r.html")
+
+
+def test_population_health_sections_show_segments_frailty_and_high_intensity_users(ws):
+    page = render_report(ws)
+    assert "Population segments" in page and "Frailty by age" in page
+    # Segment 8 holds 18 of 628 people (2.9%) and £350,000 of £1,000,000 spend (35.0%).
+    assert "8. Long decline from frailty and dementia" in page
+    assert "2.9%" in page and "35.0%" in page
+    # 85-89: 4 intermediate + 2 high of 20 people = 30.0% at risk.
+    assert "30.0%" in page
+    assert "6 people were high-intensity users of A&amp;E in 2024/25" in page
+    assert "12.5% of the place" in page

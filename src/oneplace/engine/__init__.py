@@ -13,14 +13,24 @@ from collections.abc import Callable
 import ibis
 
 from .errors import EngineError
+from .health_summary import population_health_summary
+from .high_intensity import high_intensity_users
 from .inputs import CANONICAL_TABLES, INPUT_TABLES, PLACE_TABLES, Inputs
+from .person_health import person_comorbidity
 from .population import population
+from .segments import person_health, segment_use, segments
 from .spend import hospital_share, spend
 
 RESULTS: dict[str, Callable[[Inputs], ibis.Table]] = {
     "population": population,
     "spend": spend,
     "hospital_share": hospital_share,
+    "person_comorbidity": person_comorbidity,
+    "person_health": person_health,
+    "segments": segments,
+    "segment_use": segment_use,
+    "high_intensity_users": high_intensity_users,
+    "population_health_summary": population_health_summary,
 }
 
 __all__ = [
@@ -30,7 +40,13 @@ __all__ = [
     "RESULTS",
     "EngineError",
     "Inputs",
+    "high_intensity_users",
     "hospital_share",
+    "person_comorbidity",
+    "person_health",
     "population",
+    "population_health_summary",
+    "segment_use",
+    "segments",
     "spend",
 ]

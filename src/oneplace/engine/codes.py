@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 
 from ..reference.icd10 import DOTTED, MARKERS, MAX_LENGTH, MIN_LENGTH
 
-FIELD, ROW = ";", ","  # neither is special in a Java regex (Spark splits by regex)
+FIELD, ROW = ";", "~"  # neither is special in a Java regex (Spark splits by regex)
 
 
 def normalised_icd10(code: ir.StringValue) -> ir.StringValue:

@@ -6,6 +6,7 @@ years of the run. Engine functions combine these into lazy expressions; they nev
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,9 @@ class Inputs:
     place_practice: ibis.Table
     fy: list[int] = field(default_factory=list)
     health: PopulationHealth | None = field(default=None)
+    # Results the run has already materialised, by name: a capability built on another
+    # (segments on person_health) reads the stored table rather than recomputing it.
+    results: dict[str, ibis.Table] = field(default_factory=dict)
 
     @classmethod
     def from_backend(
@@ -42,6 +46,13 @@ class Inputs:
         """Inputs from the tables of those names in ``con``'s current database."""
         tables = {name: con.table(name) for name in INPUT_TABLES}
         return cls(**tables, fy=sorted(fy), health=health)
+
+    def result(self, name: str, build: Callable[[Inputs], ibis.Table]) -> ibis.Table:
+        """Result ``name``: the materialised table when the run has one, else ``build(self)``."""
+        table = self.results.get(name)
+        if table is None:
+            return build(self)
+        return table.drop("run_id") if "run_id" in table.columns else table
 
     @property
     def settings(self) -> PopulationHealth:

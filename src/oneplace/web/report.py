@@ -24,7 +24,7 @@ from plotly.offline import get_plotlyjs
 
 from ..place.model import Budget
 from ..workspace import Workspace
-from . import figures
+from . import figures, health
 from . import sections as sec
 from .formatting import INTERNAL, Formatter, fy_label
 from .results import Results, read_results
@@ -136,6 +136,7 @@ def build_context(ws: Workspace, fmt: Formatter = INTERNAL) -> dict:
             sec.hospital_tables(trend, fmt, fy),
         ),
     ]
+    sections += _health_sections(ws, results.run.run_id, fy, fmt)
     run = results.run
     return {
         "place": place.name,
@@ -152,6 +153,50 @@ def build_context(ws: Workspace, fmt: Formatter = INTERNAL) -> dict:
         "localities": [loc.name for loc in place.localities],
         "sections": sections,
     }
+
+
+def _health_sections(ws: Workspace, run_id: str, fy: int, fmt: Formatter) -> list[Section]:
+    with ws.connect(read_only=True) as con:
+        data = health.read_health(con, run_id, fy)
+    settings = ws.place.population_health
+    if settings.high_intensity_rule == "nhse":
+        rule = "High-intensity user: more than 20 A&E attendances in the year or more than 5 in a month (NHS England)."
+    else:
+        rule = (
+            f"High-intensity user: {settings.high_intensity_attendances} or more A&E "
+            "attendances in the year."
+        )
+    hiu = health.hiu_frame(data, ws.place)
+    whole = hiu[hiu["level"] == "place"]
+    spend_share = float(whole["cost_share"].iloc[0]) if len(whole) else None
+    users = int(whole["hiu_people"].iloc[0]) if len(whole) else None
+    return [
+        Section(
+            "segments",
+            "Population segments",
+            "Everyone registered, in one of the eight Bridges to Health segments (Lynn et al., "
+            "2007), from diagnoses, age, frailty and use of services in the year: the few in "
+            "the last segments account for much of the spend.",
+            _figure_html(health.segment_pyramid(data.segments), "fig-segments"),
+            [health.segment_table(data.segments, fmt, fy)],
+        ),
+        Section(
+            "frailty",
+            "Frailty by age",
+            "People aged 75 and over at intermediate or high risk on the Hospital Frailty Risk "
+            "Score.",
+            _figure_html(health.frailty_by_age(data.by_age), "fig-frailty"),
+            [health.frailty_table(data.by_age, fmt, fy)],
+        ),
+        Section(
+            "high-intensity",
+            "High-intensity users of A&E",
+            f"{fmt.count(users)} people were high-intensity users of A&E in {fy_label(fy)}; "
+            f"they account for {fmt.percent(spend_share)} of the place's spend on its people.",
+            _figure_html(health.hiu_figure(hiu), "fig-hiu"),
+            [health.hiu_table(hiu, fmt, fy, rule)],
+        ),
+    ]
 
 
 def _environment() -> Environment:

@@ -17,7 +17,14 @@ import pandas as pd
 from ..errors import WorkspaceError
 from ..workspace import Workspace
 
-RESULT_TABLES = ("population", "spend", "hospital_share")
+RESULT_TABLES = (
+    "population",
+    "spend",
+    "hospital_share",
+    "segments",
+    "population_health_summary",
+    "high_intensity_users",
+)
 RUN_FIRST = "run 'oneplace run' first to compute them"
 
 
