@@ -28,6 +28,7 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_synth.py
 	$(BIN)/python benchmarks/bench_demo.py
+	$(BIN)/python benchmarks/bench_score.py
 
 docs: $(STAMP)
 	$(BIN)/python -m oneplace.schema.docs > docs/data-model.md

@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import duckdb
@@ -131,6 +132,34 @@ def agree(index: str, out: Path) -> str:
     return f"{same:,} of {n:,} people"
 
 
+def query_only(src: Path, indices: list[str], repeat: int) -> dict[tuple[str, str], float]:
+    """Median seconds of the two queries alone, in this process, interleaved: oneplace's
+    compiled Ibis expression and the yardstick's SQL (start-up and imports left out)."""
+    import ibis
+    from yardstick_sql import comorbidity_sql, hfrs_sql
+
+    from oneplace.engine import comorbidity as cm
+
+    icon = ibis.duckdb.connect()
+    table = icon.read_parquet(str(src), table_name="diagnoses")
+    con, source, out = icon.con, f"read_parquet('{src}')", src.with_name("query.parquet")
+    times: dict[tuple[str, str], list[float]] = {}
+    for index in indices:
+        listed, ysql = hfrs_sql(source) if index == "hfrs" else comorbidity_sql(index, source)
+        values = ", ".join(f"('{p}', '{c}')" for p, c in listed)
+        con.execute(
+            f"CREATE OR REPLACE TABLE codelist AS SELECT * FROM (VALUES {values}) t(prefix, condition)"
+        )
+        result = cm.scores(table.filter(table.person_id.notnull()), index).order_by("person_id")
+        osql = str(icon.compile(result))
+        for _ in range(repeat):
+            for name, sql in (("oneplace", osql), ("yardstick", ysql)):
+                start = time.perf_counter()
+                con.execute(f"COPY ({sql}) TO '{out}' (FORMAT parquet)")
+                times.setdefault((index, name), []).append(time.perf_counter() - start)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--people", type=int, default=1_000_000)
@@ -179,6 +208,13 @@ def main() -> None:
                     f"{med / ours:.2f}",
                 )
         console.print(table)
+        if args.format == "parquet":
+            queries = query_only(src, args.index, args.repeat)
+            line = ", ".join(
+                f"{i} {queries[(i, 'oneplace')]:.2f} s vs {queries[(i, 'yardstick')]:.2f} s"
+                for i in args.index
+            )
+            console.print(f"queries alone, one process, oneplace vs yardstick: {line}")
         console.print(json.dumps({f"{i}/{t}": round(s, 3) for (i, t), s in summary.items()}))
 
 
