@@ -136,21 +136,16 @@ def score_file(
         except Exception as exc:
             reason = str(exc).strip().splitlines()[0]
             raise UserError(f"{input_path}: cannot read: {reason}") from exc
-        invalid = comorbidity.normalised_icd10(codes.code).isnull()
-        with_person = codes.rows - codes.without_person
-        ((total, without_person, invalid_rows, invalid_codes),) = _fetch(
-            con,
-            codes.agg(
-                rows=codes.rows.sum(),
-                without_person=codes.without_person.sum(),
-                invalid_rows=ibis.ifelse(invalid, with_person, 0).sum(),
-                invalid_codes=(invalid & (with_person > 0)).cast("int64").sum(),
-            ),
+        ((total, without_person),) = _fetch(
+            con, codes.agg(rows=codes.rows.sum(), without_person=codes.without_person.sum())
         )
+        with_person = codes.select("code", rows=codes.rows - codes.without_person)
+        with_person = with_person.filter(with_person.rows > 0)
+        ((_, _, invalid_rows, invalid_codes),) = _fetch(con, comorbidity.code_check(with_person))
         examples = []
         if invalid_rows:
-            shown = codes.filter(invalid, with_person > 0).select("code", rows=with_person)
-            examples = _fetch(con, shown.order_by([ibis.desc("rows"), "code"]).limit(EXAMPLES))
+            invalid = with_person.filter(comorbidity.normalised_icd10(with_person.code).isnull())
+            examples = _fetch(con, invalid.order_by([ibis.desc("rows"), "code"]).limit(EXAMPLES))
         kept = table.filter(table.person_id.notnull())
         people = kept.select("person_id").distinct()
         window_end = ibis.literal(as_of, type="date") if dated and as_of is not None else None

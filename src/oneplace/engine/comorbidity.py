@@ -130,23 +130,16 @@ def code_conditions(diagnoses: ir.Table, idx: Index) -> ir.Table:
     return mapped.select("code", "condition").distinct()
 
 
-def code_check(diagnoses: ir.Table) -> ir.Table:
-    """Rows and distinct codes of ``diagnoses``, and how many of each are not ICD-10 codes
-    (one row: rows, codes, invalid_rows, invalid_codes)."""
-    counted = diagnoses.group_by("code").agg(n=ibis._.count())
-    invalid = normalised_icd10(counted.code).isnull()
-    return counted.agg(
-        rows=counted.n.sum().cast("int64"),
-        codes=counted.count().cast("int64"),
-        invalid_rows=ibis.ifelse(invalid, counted.n, 0).sum().cast("int64"),
+def code_check(code_rows: ir.Table) -> ir.Table:
+    """From rows per distinct code (columns code, rows), one row: rows, codes, and how many
+    of each are not ICD-10 codes (invalid_rows, invalid_codes)."""
+    invalid = normalised_icd10(code_rows.code).isnull()
+    return code_rows.agg(
+        rows=code_rows.rows.sum().cast("int64"),
+        codes=code_rows.count().cast("int64"),
+        invalid_rows=ibis.ifelse(invalid, code_rows.rows, 0).sum().cast("int64"),
         invalid_codes=invalid.cast("int64").sum().cast("int64"),
     )
-
-
-def invalid_codes(diagnoses: ir.Table) -> ir.Table:
-    """The distinct codes of ``diagnoses`` that are not ICD-10 codes, with their row count."""
-    counted = diagnoses.group_by("code").agg(rows=ibis._.count().cast("int64"))
-    return counted.filter(normalised_icd10(counted.code).isnull())
 
 
 def weighted_score(flags: ir.Table, idx: Index, weighting: str | None) -> ir.IntegerValue:
