@@ -95,6 +95,16 @@ SPECS = [
         [{"person_id": "a", "segment": 2}],
     ),
     Spec(
+        "a pregnancy code is read as any ICD-10 code is: dot, lower case, filler (o80.0, Z34X)",
+        person_health,
+        {
+            "person": [person("a"), person("b")],
+            "registration": [reg("a", "P1", "2000-01-01"), reg("b", "P1", "2000-01-01")],
+            "diagnosis": [diag("a", "o80.0", "2024-07-01"), diag("b", "Z34X", "2024-07-01")],
+        },
+        [{"person_id": "a", "segment": 2}, {"person_id": "b", "segment": 2}],
+    ),
+    Spec(
         "a child born in the year is maternal and infant health (2)",
         person_health,
         _one(yob=2024),

@@ -20,6 +20,8 @@ import csv
 from collections import defaultdict
 from pathlib import Path
 
+import ibis
+import pyarrow as pa
 import pytest
 
 from oneplace import reference
@@ -98,15 +100,17 @@ def test_hfrs_has_109_codes_summing_to_173_2_points():
     assert sum(points.values()) == 1732  # tenths
 
 
-def test_hfrs_risk_bands_match_the_published_copy(shared_data):
+def test_hfrs_risk_bands_follow_the_published_rules(shared_data):
+    """Every score from 0 to 30 in tenths gets the band whose published rule it meets (the
+    copy writes each rule as a Python-readable comparison of ``score``)."""
     with (shared_data / "comorbidity" / "hfrs_risk_bands.csv").open() as f:
         rules = {r["band"]: r["rule"] for r in csv.DictReader(f)}
-    assert rules == {
-        "low": "score < 5",
-        "intermediate": "5 <= score <= 15",
-        "high": "score > 15",
-    }
-    assert cm.HFRS_BANDS == (("low", 50), ("intermediate", 150)) and cm.HFRS_HIGH == "high"
+    tenths = list(range(0, 301))
+    t = ibis.memtable(pa.table({"tenths": pa.array(tenths, pa.int64())}))
+    got = ibis.duckdb.connect().to_pyarrow(t.select(band=cm.hfrs_band(t.tenths)))["band"]
+    for score10, band in zip(tenths, got.to_pylist(), strict=True):
+        held = [b for b, rule in rules.items() if eval(rule, {}, {"score": score10 / 10})]
+        assert held == [band], (score10, band, held)
 
 
 def test_quan_2011_maximum_is_24():

@@ -34,7 +34,7 @@ def normalised_icd10(code: ir.StringValue) -> ir.StringValue:
 def literal_rows(anchor: ir.Table, rows: Iterable[Mapping], schema: Mapping[str, str]) -> ir.Table:
     """``rows`` as a table on ``anchor``'s backend (empty when ``anchor`` is empty).
 
-    The rows travel as one string literal (fields joined by ``;``, rows by ``|``), split and
+    The rows travel as one string literal (fields joined by ``;``, rows by ``~``), split and
     unnested from ``anchor.limit(1)`` and cast to ``schema``: a list of a thousand codes
     compiles to one short SQL literal rather than a thousand nested expressions. Values must
     not contain the two separators.

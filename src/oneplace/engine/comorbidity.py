@@ -78,18 +78,27 @@ CHARLSON_HIERARCHY = (("diabwc", "diab"), ("metacanc", "canc"), ("msld", "mld"))
 ELIXHAUSER_HIERARCHY = (("diabc", "diabunc"), ("metacanc", "solidtum"), ("hypc", "hypunc"))
 
 
-def _quan_index(name: str, table: str, hierarchy: tuple[tuple[str, str], ...]) -> Index:
+def _code_list(table: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The conditions of a code-list reference table (columns condition, icd10) and its
+    (prefix, condition) pairs."""
     codes = reference.rows(table)
+    conditions = tuple(row["condition"] for row in codes)
+    prefixes = tuple((p, row["condition"]) for row in codes for p in expand(row["icd10"], table))
+    return conditions, prefixes
+
+
+def _quan_index(
+    name: str, table: str, default: str, hierarchy: tuple[tuple[str, str], ...]
+) -> Index:
+    conditions, prefixes = _code_list(table)
     weightings: dict[str, dict[str, int]] = {}
     for row in reference.rows("comorbidity_weights"):
         if row["index"] == name:
             weightings.setdefault(row["weighting"], {})[row["condition"]] = int(row["weight"])
-    conditions = tuple(row["condition"] for row in codes)
     for w, table_weights in weightings.items():
         if set(table_weights) != set(conditions):
             raise ValueError(f"comorbidity_weights: {name} {w} does not weigh every condition")
-    prefixes = tuple((p, row["condition"]) for row in codes for p in expand(row["icd10"], table))
-    return Index(name, conditions, prefixes, weightings, next(iter(weightings)), hierarchy)
+    return Index(name, conditions, prefixes, weightings, default, hierarchy)
 
 
 def _hfrs_index() -> Index:
@@ -104,12 +113,24 @@ def _hfrs_index() -> Index:
 def index(name: str) -> Index:
     """The index ``name`` (charlson, elixhauser or hfrs), read from the reference tables."""
     if name == "charlson":
-        return _quan_index("charlson", "charlson_quan2005_icd10", CHARLSON_HIERARCHY)
+        return _quan_index(
+            "charlson", "charlson_quan2005_icd10", "charlson1987", CHARLSON_HIERARCHY
+        )
     if name == "elixhauser":
-        return _quan_index("elixhauser", "elixhauser_quan2005_icd10", ELIXHAUSER_HIERARCHY)
+        return _quan_index(
+            "elixhauser", "elixhauser_quan2005_icd10", "van_walraven", ELIXHAUSER_HIERARCHY
+        )
     if name == "hfrs":
         return _hfrs_index()
     raise ValueError(f"unknown index {name!r}; choose one of {', '.join(INDICES)}")
+
+
+@cache
+def code_list(table: str) -> Index:
+    """A code list without weights (a reference table with columns condition, icd10), to
+    flag conditions with :func:`condition_flags`."""
+    conditions, prefixes = _code_list(table)
+    return Index(table, conditions, prefixes, {}, "")
 
 
 def code_conditions(diagnoses: ir.Table, idx: Index) -> ir.Table:

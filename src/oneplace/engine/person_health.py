@@ -73,12 +73,8 @@ def _diagnoses_by_year(inputs: Inputs, diagnoses: ir.Table, lookback: int | None
     end and in the positions that count."""
     icd = diagnoses.filter(diagnoses.code_system == "icd10")
     years = financial_years(inputs)
-    both = icd.cross_join(years).mutate(as_of=year_end(ibis._.fy))
-    kept = both.filter(both.date <= both.as_of)
-    if lookback is not None:
-        kept = kept.filter(kept.date > kept.as_of - ibis.interval(years=lookback))
-    if inputs.settings.diagnosis_positions is not None:
-        kept = kept.filter(kept.position.between(*inputs.settings.diagnosis_positions))
+    both = icd.cross_join(years)
+    kept = cm.in_window(both, year_end(both.fy), lookback, inputs.settings.diagnosis_positions)
     return kept.select(*KEYS, "code")
 
 

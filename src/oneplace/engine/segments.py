@@ -20,7 +20,8 @@ tried is a design choice (``METHODS.md`` 3.1): the first that applies wins, in t
 4. **Chronic conditions with normal function**: any other Charlson or Elixhauser condition.
 2. **Maternal and infant health**: aged under 1 (the year of birth is the financial year's
    first calendar year), or a pregnancy or childbirth code (ICD-10 chapter XV, O00-O99, or
-   Z33-Z39) in the year.
+   Z33-Z39) in the year. (The pregnancy and palliative codes are the reference table
+   ``segment_codes_icd10.csv``, read like every code list: dots, case, fillers and markers.)
 3. **Acutely ill, likely to return to health**: any A&E attendance or hospital admission in
    the year.
 1. **Healthy**: everyone else.
@@ -42,7 +43,9 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from .calendar import financial_year
 from .codes import literal_rows
+from .comorbidity import code_list, condition_flags
 from .high_intensity import is_high_intensity
 from .inputs import Inputs
 from .person_health import KEYS, people_of_years, person_comorbidity, use_of_services, year_end
@@ -61,20 +64,17 @@ SEGMENTS = {
 ORDER = (6, 7, 8, 5, 4, 2, 3)  # tried in this order; 1 when none applies
 ORGAN_FAILURE = ("charlson_chf", "charlson_cpd", "charlson_rend", "charlson_msld")
 DISABILITY = ("charlson_hp", "elixhauser_para", "elixhauser_ond", "elixhauser_psycho")
-MATERNITY = r"^(O[0-9]{2}|Z3[3-9])"
-PALLIATIVE = "Z515"
-HFRS_FRAIL = 5.0
+SEGMENT_CODES = "segment_codes_icd10"  # maternity and palliative: reference/
+FRAIL_BANDS = ("intermediate", "high")  # HFRS 5 or more
 
 
-def _coded_in_year(inputs: Inputs, pattern: str) -> ir.Table:
-    """(person_id, fy) with an ICD-10 code matching ``pattern`` (upper-cased, undotted,
-    trimmed) dated in financial year fy of the run."""
-    from .calendar import financial_year
-
+def _coded_in_year(inputs: Inputs) -> ir.Table:
+    """Per (person_id, fy) with an ICD-10 diagnosis dated in financial year fy of the run:
+    0/1 flags ``maternity`` and ``palliative`` (codes in ``segment_codes_icd10.csv``)."""
     d = inputs.diagnosis.filter(inputs.diagnosis.code_system == "icd10")
-    code = d.code.strip().upper().replace(".", "")
-    hit = d.filter(code.re_search(pattern)).mutate(fy=financial_year(d.date))
-    return hit.filter(hit.fy.isin(list(inputs.fy))).select(*KEYS).distinct()
+    dated = d.mutate(fy=financial_year(d.date))
+    in_year = dated.filter(dated.fy.isin(list(inputs.fy))).select(*KEYS, "code")
+    return condition_flags(in_year, code_list(SEGMENT_CODES), by=KEYS)
 
 
 def person_health(inputs: Inputs) -> ir.Table:
@@ -82,13 +82,12 @@ def person_health(inputs: Inputs) -> ir.Table:
     people = people_of_years(inputs)
     scores = inputs.result("person_comorbidity", person_comorbidity)
     use = use_of_services(inputs)
-    maternity = _coded_in_year(inputs, MATERNITY).mutate(maternity=ibis.literal(True))
-    palliative = _coded_in_year(inputs, PALLIATIVE).mutate(palliative=ibis.literal(True))
+    coded = _coded_in_year(inputs)
 
     # One join at a time, each ended with .view(): a chain of joins on tables that share
     # ancestors (all come from the same inputs) trips Ibis's integrity check.
     j = people.join(scores, list(KEYS)).view()
-    for extra in (use, maternity, palliative):
+    for extra in (use, coded):
         j = (
             j.left_join(extra, list(KEYS))
             .select(*j.columns, *[extra[c] for c in extra.columns if c not in KEYS])
@@ -100,12 +99,12 @@ def person_health(inputs: Inputs) -> ir.Table:
     elective = j.elective_admissions.fill_null(zero)
     died = j.date_of_death.notnull() & (j.date_of_death <= year_end(j.fy))
     rules = {
-        6: died | (j.charlson_metacanc == 1) | j.palliative.fill_null(False),
+        6: died | (j.charlson_metacanc == 1) | (j.palliative.fill_null(0) == 1),
         7: ibis.or_(*[j[c] == 1 for c in ORGAN_FAILURE]) & (nel > 0),
-        8: (j.charlson_dementia == 1) | (j.hfrs.fill_null(0.0) >= HFRS_FRAIL),
+        8: (j.charlson_dementia == 1) | j.hfrs_band.isin(FRAIL_BANDS).fill_null(False),
         5: ibis.or_(*[j[c] == 1 for c in DISABILITY]),
         4: j.flagged_conditions > 0,
-        2: (j.age <= 0) | j.maternity.fill_null(False),
+        2: (j.age <= 0) | (j.maternity.fill_null(0) == 1),
         3: (ae + nel + elective) > 0,
     }
     segment = ibis.cases(*[(rules[s], s) for s in ORDER], else_=1).cast("int32")

@@ -20,6 +20,7 @@ the rest is an ordinary CSV with a header row. Files:
   (expanded to code prefixes by :func:`oneplace.reference.icd10.expand`).
 - ``comorbidity_weights.csv``: Charlson 1987, Quan 2011 and van Walraven 2009 weights.
 - ``hfrs_gilbert2018.csv``: the Hospital Frailty Risk Score's 109 codes and their points.
+- ``segment_codes_icd10.csv``: the pregnancy and palliative care codes of the segment rules.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ TABLES = (
     "elixhauser_quan2005_icd10",
     "comorbidity_weights",
     "hfrs_gilbert2018",
+    "segment_codes_icd10",
 )
 
 
