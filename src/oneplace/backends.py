@@ -19,12 +19,12 @@ import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .engine.inputs import INPUT_TABLES, Inputs
+from .engine.inputs import INPUT_TABLES, Inputs, settings_of
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-    from .place.model import PopulationHealth
+    from .place.model import Place, PopulationHealth
 
 ENGINES = ("duckdb", "spark")
 
@@ -59,12 +59,17 @@ def connect_spark(session: SparkSession) -> ibis.BaseBackend:
 
 
 def read_parquet_inputs(
-    con: ibis.BaseBackend, folder: Path, fy: list[int], health: PopulationHealth | None = None
+    con: ibis.BaseBackend,
+    folder: Path,
+    fy: list[int],
+    health: PopulationHealth | None = None,
+    place: Place | None = None,
 ) -> Inputs:
-    """Inputs from ``folder/<table>.parquet`` for every input table, on backend ``con``."""
+    """Inputs from ``folder/<table>.parquet`` for every input table, on backend ``con``;
+    ``place`` supplies the settings when given."""
     read = _read_parquet_spark if con.name == "pyspark" else _read_parquet
     tables = {name: read(con, Path(folder) / f"{name}.parquet", name) for name in INPUT_TABLES}
-    return Inputs(**tables, fy=sorted(fy), health=health)
+    return Inputs(**tables, fy=sorted(fy), **settings_of(place, health))
 
 
 def read_parquet_table(con: ibis.BaseBackend, path: Path, name: str) -> ibis.Table:

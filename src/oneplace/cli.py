@@ -21,6 +21,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from .errors import UserError
+from .mssp.cli import app as mssp_app
 
 console = Console()
 err_console = Console(stderr=True)
@@ -271,6 +272,9 @@ def score(
         )
 
 
+app.add_typer(mssp_app, name="mssp")
+
+
 # --- runs and results ------------------------------------------------------------------------
 @app.command()
 def run(
@@ -314,6 +318,31 @@ def show(
     rows = [list(r.values()) for r in t.slice(0, limit).to_pylist()]
     title = f"{name}: {t.num_rows:,} rows" + (f" (first {limit})" if t.num_rows > limit else "")
     console.print(_rich_table(title, t.column_names, rows))
+
+
+@app.command()
+def settle(
+    workspace: WorkspaceArg,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Financial year (2024 = 2024/25); default latest")
+    ] = None,
+) -> None:
+    """Print the risk-share settlement: one statement per partner and one for the system."""
+    from .workspace import Workspace
+
+    ws = Workspace.open(workspace)
+    statements = ws.settlement(year)
+    fy = statements["fy"]
+    label = f"{fy}/{(fy + 1) % 100:02d}"
+    for party in statements["parties"]:
+        rows = [[line["rule"], line["description"], line["amount_gbp"]] for line in party["lines"]]
+        rows.append(["", "Final (gain + / loss -)", party["amount_gbp"]])
+        title = f"{party['party_name']} ({party['party']}, {party['party_kind']}), {label}"
+        console.print(_rich_table(title, ["rule", "line", "£"], rows))
+    system = [[r["rule"], r["description"], r["amount_gbp"]] for r in statements["system"]]
+    console.print(
+        _rich_table(f"{statements['agreement']}: the system, {label}", ["rule", "", "£"], system)
+    )
 
 
 @app.command()

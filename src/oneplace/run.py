@@ -42,9 +42,16 @@ from .backends import (
 )
 from .engine import CANONICAL_TABLES, INPUT_TABLES, RESULTS, EngineError, Inputs
 from .errors import UserError, WorkspaceError
+from .place.model import Place
+from .settle import settlement_table
 from .workspace import Workspace
 
 Progress = Callable[[str, float], None]
+# Results built in Python from stored results, after the engine's (exact-money statements).
+PYTHON_RESULTS: dict[str, Callable[[duckdb.DuckDBPyConnection, Place], pa.Table]] = {
+    "settlement": settlement_table,
+}
+ALL_RESULTS = (*RESULTS, *PYTHON_RESULTS)
 
 
 @dataclass(frozen=True)
@@ -132,22 +139,48 @@ def _start(ws: Workspace, run_id: str, engine: str) -> list[int]:
                 package_version(),
                 ws.place_sha256(),
                 json.dumps(inputs_sha256(con), sort_keys=True),
-                json.dumps(list(RESULTS)),
+                json.dumps(list(ALL_RESULTS)),
             ],
         )
     return fys
 
 
+def _write_python_results(con: duckdb.DuckDBPyConnection, place: Place, run_id: str) -> None:
+    """The results computed in Python from small stored results (exact-money statements)."""
+    for name, build in PYTHON_RESULTS.items():
+        try:
+            table = build(con, place)
+        except UserError:
+            raise
+        except Exception as exc:
+            raise EngineError(name, "settle", exc) from exc
+        table = table.append_column("run_id", pa.array([run_id] * table.num_rows, pa.string()))
+        con.register("_oneplace_result", table)
+        try:
+            con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _oneplace_result')
+        finally:
+            con.unregister("_oneplace_result")
+
+
 def _commit(
-    con: duckdb.DuckDBPyConnection, run_id: str, write: Callable[[str], None], progress: Progress
+    ws: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    write: Callable[[str], None],
+    progress: Progress,
 ) -> dict[str, int]:
-    """Writes every result (``write(name)``) and finishes the run, in one transaction."""
+    """Writes every result (``write(name)``, then the Python results) and finishes the run,
+    in one transaction."""
     counts: dict[str, int] = {}
     con.execute("BEGIN TRANSACTION")
     try:
         for i, name in enumerate(RESULTS):
-            progress(f"writing {name}", i / len(RESULTS))
+            progress(f"writing {name}", i / len(ALL_RESULTS))
             write(name)
+            (counts[name],) = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()
+        progress("settling the risk share", len(RESULTS) / len(ALL_RESULTS))
+        _write_python_results(con, ws.place, run_id)
+        for name in PYTHON_RESULTS:
             (counts[name],) = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()
         con.execute("UPDATE runs SET finished_at = ? WHERE run_id = ?", [_now(), run_id])
         con.execute("COMMIT")
@@ -159,7 +192,7 @@ def _commit(
 
 def _run_duckdb(ws: Workspace, run_id: str, fys: list[int], progress: Progress) -> dict[str, int]:
     with ws.ibis() as con:
-        inputs = Inputs.from_backend(con, fys, ws.place.population_health)
+        inputs = Inputs.from_backend(con, fys, place=ws.place)
         raw = con.con
 
         def write(name: str) -> None:
@@ -171,7 +204,7 @@ def _run_duckdb(ws: Workspace, run_id: str, fys: list[int], progress: Progress) 
                 raise EngineError(name, "materialise", exc, sql) from exc
             inputs.results[name] = con.table(name)
 
-        return _commit(raw, run_id, write, progress)
+        return _commit(ws, raw, run_id, write, progress)
 
 
 def _export_inputs(ws: Workspace, folder: Path) -> None:
@@ -193,7 +226,7 @@ def _run_spark(ws: Workspace, run_id: str, fys: list[int], progress: Progress) -
         session = spark_session(folder / "warehouse")
         try:
             con = connect_spark(session)
-            inputs = read_parquet_inputs(con, folder, fys, ws.place.population_health)
+            inputs = read_parquet_inputs(con, folder, fys, place=ws.place)
             arrow: dict[str, pa.Table] = {}
             for i, name in enumerate(RESULTS):
                 progress(f"computing {name} on Spark", 0.1 + 0.8 * i / len(RESULTS))
@@ -220,7 +253,7 @@ def _run_spark(ws: Workspace, run_id: str, fys: list[int], progress: Progress) -
             finally:
                 raw.unregister("_oneplace_result")
 
-        return _commit(raw, run_id, write, progress)
+        return _commit(ws, raw, run_id, write, progress)
 
 
 def run(ws: Workspace, engine: str = "duckdb", progress: Progress | None = None) -> RunResult:

@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -268,3 +269,59 @@ class Workspace:
             )
         with self.connect(read_only=True) as con:
             return con.execute(f'SELECT * FROM "{name}"').fetch_arrow_table()
+
+    def settlement(self, year: int | None = None) -> dict:
+        """The latest run's risk-share settlement of ``year`` (default: the latest settled):
+        ``{"fy", "agreement", "parties": [{party, party_name, party_kind, amount_gbp,
+        lines}], "system": [lines]}``; each line a dict with ``rule``, ``description``,
+        ``amount_gbp`` (Decimal) and ``memo``. A party's amount is the sum of its non-memo
+        lines."""
+        if self.place.risk_share is None:
+            raise WorkspaceError(
+                f"{self.path}: the place file has no risk_share agreement to settle"
+            )
+        if "settlement" not in self.readable_names():
+            raise WorkspaceError(f"{self.path}: no settlement yet; run 'oneplace run' first")
+        with self.connect(read_only=True) as con:
+            years = [
+                r[0]
+                for r in con.execute("SELECT DISTINCT fy FROM settlement ORDER BY fy").fetchall()
+            ]
+            if not years:
+                raise WorkspaceError(
+                    f"{self.path}: nothing was settled: no year has both a pooled budget and spend"
+                )
+            fy = years[-1] if year is None else year
+            if fy not in years:
+                raise WorkspaceError(
+                    f"{self.path}: no settlement for {fy}; settled years: "
+                    f"{', '.join(map(str, years))}"
+                )
+            cur = con.execute(
+                "SELECT agreement, party, party_name, party_kind, step, rule, description, "
+                "amount_gbp, memo FROM settlement WHERE fy = ? ORDER BY step",
+                [fy],
+            )
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        parties: dict[str, dict] = {}
+        system = []
+        for r in rows:
+            if r["party_kind"] == "system":
+                system.append(r)
+                continue
+            p = parties.setdefault(
+                r["party"],
+                {k: r[k] for k in ("party", "party_name", "party_kind")} | {"lines": []},
+            )
+            p["lines"].append(r)
+        for p in parties.values():
+            p["amount_gbp"] = sum(
+                (line["amount_gbp"] for line in p["lines"] if not line["memo"]), Decimal(0)
+            )
+        return {
+            "fy": fy,
+            "agreement": rows[0]["agreement"],
+            "parties": list(parties.values()),
+            "system": system,
+        }

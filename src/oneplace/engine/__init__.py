@@ -13,16 +13,21 @@ from collections.abc import Callable
 import ibis
 
 from .errors import EngineError
+from .fair_shares import fair_shares
 from .health_summary import population_health_summary
 from .high_intensity import high_intensity_users
 from .inputs import CANONICAL_TABLES, INPUT_TABLES, PLACE_TABLES, Inputs
+from .monitoring import hospital_share_to_date, spend_against_budget
 from .person_health import person_comorbidity
 from .population import population
+from .projection import budget_projection
 from .segments import person_health, segment_use, segments
-from .spend import hospital_share, spend
+from .spend import hospital_share, spend, spend_daily
+from .spend_detail import spend_by_month, spend_concentration
 
 RESULTS: dict[str, Callable[[Inputs], ibis.Table]] = {
     "population": population,
+    "spend_daily": spend_daily,
     "spend": spend,
     "hospital_share": hospital_share,
     "person_comorbidity": person_comorbidity,
@@ -31,9 +36,22 @@ RESULTS: dict[str, Callable[[Inputs], ibis.Table]] = {
     "segment_use": segment_use,
     "high_intensity_users": high_intensity_users,
     "population_health_summary": population_health_summary,
+    "fair_shares": fair_shares,
+    "spend_against_budget": spend_against_budget,
+    "hospital_share_to_date": hospital_share_to_date,
+    "spend_by_month": spend_by_month,
+    "spend_concentration": spend_concentration,
+    "budget_projection": budget_projection,
 }
 
 __all__ = [
+    "spend_daily",
+    "spend_concentration",
+    "spend_by_month",
+    "spend_against_budget",
+    "hospital_share_to_date",
+    "fair_shares",
+    "budget_projection",
     "CANONICAL_TABLES",
     "INPUT_TABLES",
     "PLACE_TABLES",

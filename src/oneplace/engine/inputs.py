@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import ibis
 
 if TYPE_CHECKING:  # imported when used: `oneplace score` needs the engine but not the place
-    from ..place.model import PopulationHealth
+    from ..place.model import Budget, Finance, Place, PopulationHealth
 
 CANONICAL_TABLES = ("person", "registration", "activity", "diagnosis")
 PLACE_TABLES = ("place_organisation", "place_locality", "place_network", "place_practice")
@@ -35,17 +35,25 @@ class Inputs:
     place_practice: ibis.Table
     fy: list[int] = field(default_factory=list)
     health: PopulationHealth | None = field(default=None)
+    # The place's pooled budgets and money settings (fair shares, projection, as-of date).
+    budgets: tuple[Budget, ...] = field(default=())
+    finance: Finance | None = field(default=None)
     # Results the run has already materialised, by name: a capability built on another
     # (segments on person_health) reads the stored table rather than recomputing it.
     results: dict[str, ibis.Table] = field(default_factory=dict)
 
     @classmethod
     def from_backend(
-        cls, con: ibis.BaseBackend, fy: list[int], health: PopulationHealth | None = None
+        cls,
+        con: ibis.BaseBackend,
+        fy: list[int],
+        health: PopulationHealth | None = None,
+        place: Place | None = None,
     ) -> Inputs:
-        """Inputs from the tables of those names in ``con``'s current database."""
+        """Inputs from the tables of those names in ``con``'s current database; ``place``
+        supplies the settings (``health``, budgets, finance) when given."""
         tables = {name: con.table(name) for name in INPUT_TABLES}
-        return cls(**tables, fy=sorted(fy), health=health)
+        return cls(**tables, fy=sorted(fy), **settings_of(place, health))
 
     def result(self, name: str, build: Callable[[Inputs], ibis.Table]) -> ibis.Table:
         """Result ``name``: the materialised table when the run has one, else ``build(self)``."""
@@ -55,8 +63,30 @@ class Inputs:
         return table.drop("run_id") if "run_id" in table.columns else table
 
     @property
+    def money(self) -> Finance:
+        """The place's finance settings (the defaults when none were given)."""
+        from ..place.model import Finance
+
+        return self.finance or Finance()
+
+    def budget(self, fy: int) -> Budget | None:
+        """The pooled budget of financial year ``fy``, if the place has one."""
+        return next((b for b in self.budgets if b.year == fy), None)
+
+    @property
     def settings(self) -> PopulationHealth:
         """The place's population health settings (the defaults when none were given)."""
         from ..place.model import PopulationHealth
 
         return self.health or PopulationHealth()
+
+
+def settings_of(place: Place | None, health: PopulationHealth | None = None) -> dict:
+    """The keyword arguments of :class:`Inputs` that come from the place file."""
+    if place is None:
+        return {"health": health}
+    return {
+        "health": health or place.population_health,
+        "budgets": tuple(place.budgets),
+        "finance": place.finance,
+    }

@@ -16,6 +16,10 @@ Hospital settings are :data:`oneplace.schema.HOSPITAL_SETTINGS`.
 
 Result contracts:
 
+* ``spend_daily`` (the attributed spend every money result reads, so that the registration
+  lookup runs once): fy INT, start_date DATE, setting, organisation_code, organisation_name,
+  practice_code (NULL: not registered with the place), locality_code, cost_gbp
+  DECIMAL(38,2), activities BIGINT.
 * ``spend``: fy INT, setting, organisation_code, organisation_name, locality_code STRING,
   cost_gbp DECIMAL(38,2), activities BIGINT, population BIGINT, cost_per_head DOUBLE.
 * ``hospital_share``: fy INT, locality_code STRING (each locality, and 'ALL' for the whole
@@ -86,14 +90,42 @@ def attributed_activity(inputs: Inputs) -> ir.Table:
     return with_locality(inputs, with_organisation(inputs, activity_in_years(inputs)))
 
 
+DAILY_KEYS = (
+    "fy",
+    "start_date",
+    "setting",
+    "organisation_code",
+    "organisation_name",
+    "practice_code",
+    "locality_code",
+)
+
+
+def spend_daily(inputs: Inputs) -> ir.Table:
+    """The ``spend_daily`` result: attributed spend by day, setting, organisation, practice
+    and locality."""
+    act = with_organisation(inputs, activity_in_years(inputs))
+    placed = registered_on(inputs, act, ["activity_id"], "start_date")
+    placed = placed.mutate(locality_code=placed.locality_code.fill_null(UNREGISTERED))
+    return placed.group_by(list(DAILY_KEYS)).agg(
+        cost_gbp=placed.cost_gbp.sum().cast(MONEY_TOTAL),
+        activities=placed.count().cast("int64"),
+    )
+
+
+def daily(inputs: Inputs) -> ir.Table:
+    """``spend_daily``, read from the run when it has been materialised."""
+    return inputs.result("spend_daily", spend_daily)
+
+
 def spend(inputs: Inputs) -> ir.Table:
     """The ``spend`` result: cost and activity count by fy, setting, organisation and
     locality, with the locality's registered population and the cost per head."""
-    act = attributed_activity(inputs)
+    act = daily(inputs)
     totals = act.aggregate(
         by=["fy", "setting", "organisation_code", "organisation_name", "locality_code"],
         cost_gbp=act.cost_gbp.sum().cast(MONEY_TOTAL),
-        activities=act.count().cast("int64"),
+        activities=act.activities.sum().cast("int64"),
     )
     pop = locality_population(inputs)
     joined = totals.left_join(pop, [totals.fy == pop.fy, totals.locality_code == pop.locality_code])
@@ -123,7 +155,7 @@ def _hospital_totals(act: ir.Table, by: list[str]) -> ir.Table:
 def hospital_share(inputs: Inputs) -> ir.Table:
     """The ``hospital_share`` result: hospital spend over all spend, by fy and locality and
     for the whole place ('ALL')."""
-    act = attributed_activity(inputs)
+    act = daily(inputs)
     by_locality = _hospital_totals(act, ["fy", "locality_code"])
     whole = _hospital_totals(act, ["fy"]).mutate(locality_code=ibis.literal(WHOLE_PLACE))
     both = by_locality.union(whole.select(*by_locality.columns))

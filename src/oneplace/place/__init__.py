@@ -3,6 +3,8 @@
 from .loader import dump_place, load_place, parse_place, place_hash
 from .model import (
     Budget,
+    FairShares,
+    Finance,
     Locality,
     Network,
     Organisation,
@@ -10,10 +12,13 @@ from .model import (
     Place,
     PopulationHealth,
     Practice,
+    Projection,
 )
 
 __all__ = [
     "Budget",
+    "FairShares",
+    "Finance",
     "Locality",
     "Network",
     "Organisation",
@@ -21,6 +26,7 @@ __all__ = [
     "Place",
     "PopulationHealth",
     "Practice",
+    "Projection",
     "dump_place",
     "load_place",
     "parse_place",

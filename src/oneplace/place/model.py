@@ -7,6 +7,7 @@ Later issues add the risk-share agreement and the outcomes framework to the same
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -14,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..schema.tables import SETTING
+from .riskshare import RiskShare, risk_share_problems
 
 
 class OrganisationKind(StrEnum):
@@ -125,6 +127,61 @@ class PopulationHealth(_Strict):
         return self
 
 
+ESP2013_BANDS = tuple(f"{a}-{a + 4}" for a in range(0, 90, 5)) + ("90+",)
+Percent = Annotated[Decimal, Field(ge=-50, le=100, max_digits=8, decimal_places=4)]
+
+
+class FairShares(_Strict):
+    """How the pooled budget is split into fair shares (:mod:`oneplace.engine.fair_shares`).
+
+    ``base_year``: the financial year whose cost per head by age band x sex gives the weights
+    (default: the year before the budget year when there is activity for it, else the budget
+    year itself). ``need_index``: an additional-need multiplier per person, from the base
+    year's cost of people in the same IMD quintile (``deprivation``) or Charlson band
+    (``morbidity``) over the cost their age and sex predict; ``none`` for age-sex only.
+    """
+
+    base_year: int | None = Field(default=None, ge=2000, le=2100)
+    need_index: Literal["none", "deprivation", "morbidity"] = "none"
+
+
+class Projection(_Strict):
+    """Growth assumptions for projecting population, need and budget forward
+    (:mod:`oneplace.engine.projection`). Percentages a year; ``population_growth_pct`` by
+    ESP 2013 age band (``0-4`` ... ``90+``), with ``default`` for bands not named."""
+
+    to_year: int = Field(default=2030, ge=2000, le=2100)
+    population_growth_pct: dict[str, Percent] = Field(default_factory=dict)
+    budget_growth_pct: Percent = Decimal(0)
+    cost_growth_pct: Percent = Decimal(0)
+
+    @model_validator(mode="after")
+    def _bands_known(self) -> Projection:
+        unknown = sorted(set(self.population_growth_pct) - {*ESP2013_BANDS, "default"})
+        if unknown:
+            raise ValueError(
+                f"population_growth_pct: {', '.join(map(repr, unknown))} are not age bands "
+                f"(use {ESP2013_BANDS[0]!r} ... {ESP2013_BANDS[-1]!r} or 'default')"
+            )
+        return self
+
+    def growth(self, band: str) -> Decimal:
+        """The yearly population growth (%) of an age band."""
+        return self.population_growth_pct.get(
+            band, self.population_growth_pct.get("default", Decimal(0))
+        )
+
+
+class Finance(_Strict):
+    """The money engine's settings: fair shares, projection, and the year-to-date cut-off
+    (``as_of``: the last day of activity counted; default: the last activity date of the
+    year)."""
+
+    fair_shares: FairShares = Field(default_factory=FairShares)
+    projection: Projection = Field(default_factory=Projection)
+    as_of: date | None = None
+
+
 class Place(_Strict):
     name: str = Field(min_length=1)
     organisations: list[Organisation] = Field(min_length=1)
@@ -133,6 +190,8 @@ class Place(_Strict):
     practices: list[Practice] = Field(min_length=1)
     budgets: list[Budget] = Field(default_factory=list)
     population_health: PopulationHealth = Field(default_factory=PopulationHealth)
+    risk_share: RiskShare | None = None
+    finance: Finance = Field(default_factory=Finance)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Place:
@@ -194,4 +253,5 @@ def reference_problems(data: dict) -> list[str]:
                 problems.append(
                     f"budgets[{i}].by_organisation: {code!r} is not an organisation code"
                 )
+    problems += risk_share_problems(data.get("risk_share"), items("organisations"))
     return problems

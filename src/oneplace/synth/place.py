@@ -148,8 +148,9 @@ def with_budgets(
     """Add a pooled budget per financial year, sized close to the year's spend (in pence).
 
     Each setting's allocation is its spend times a planning factor between 0.98 and 1.03
-    (budgets are set before the year); the total is the sum of the setting allocations, and
-    the partner organisations' allocations use the same factor.
+    (budgets are set before the year); the total is the sum of the setting allocations. Each
+    partner organisation's allocation is its spend times the year's factor and its own factor
+    between 0.97 and 1.03, so that some partners overspend and others underspend.
     """
     budgets = []
     for year in sorted(spend_by_setting):
@@ -160,14 +161,85 @@ def with_budgets(
         }
         total = sum(by_setting.values(), Decimal(0))
         partners = {o.code for o in place.organisations if o.partner}
-        by_org = {
-            o: min(total, (Decimal(p) / 100 * factor).quantize(Decimal("1")))
-            for o, p in sorted(spend_by_org[year].items())
-            if o in partners
-        }
+        by_org = {}
+        for o, p in sorted(spend_by_org[year].items()):
+            if o in partners:
+                own = Decimal(str(round(float(rng.uniform(0.97, 1.03)), 4)))
+                by_org[o] = min(total, (Decimal(p) / 100 * factor * own).quantize(Decimal("1")))
         budgets.append(
             Budget(year=year, total_gbp=total, by_setting=by_setting, by_organisation=by_org)
         )
     data = place.model_dump(mode="python")
     data["budgets"] = [b.model_dump(mode="python") for b in budgets]
+    data["finance"] = FINANCE
+    data["risk_share"] = risk_share()
     return Place.model_validate(data)
+
+
+def risk_share() -> dict:
+    """An illustrative agreement (METHODS.md 2.1: every parameter is set locally): the
+    partners pool every setting but ambulance care; each bears its own variance up to 1% of
+    its budget, the pool shares the next 3% of the pool budget and the commissioner bears the
+    rest; 0.5% of the pool is held back as a risk reserve; gains are paid in full at an
+    outcomes score of 0.8, scaled down to nothing at 0.5."""
+    councils = [b[4] for b in BOROUGHS]
+    parties = [
+        (ACUTE, "35", "40"),
+        (MENTAL_HEALTH, "20", "20"),
+        (GP_FEDERATION, "10", "5"),
+        *((c, "5", "5") for c in councils),
+        (VOLUNTARY, "0", "0"),
+        (COMMISSIONER, "20", "20"),
+    ]
+    return {
+        "name": "BHR integrated care risk share",
+        "settings": [
+            "acute_non_elective",
+            "acute_elective",
+            "day_case",
+            "outpatient",
+            "emergency_department",
+            "community",
+            "mental_health",
+            "primary_care",
+            "prescribing",
+            "social_care",
+            "voluntary_sector",
+        ],
+        "commissioner": COMMISSIONER,
+        "risk_reserve_pct": Decimal("0.5"),
+        "shares": "fixed",
+        "parties": [
+            {"organisation": o, "gain_share_pct": Decimal(g), "loss_share_pct": Decimal(loss)}
+            for o, g, loss in parties
+        ],
+        "incurring_band_pct": Decimal("1"),
+        "shared_band_pct": Decimal("3"),
+        "gain_cap_pct": Decimal("3"),
+        "loss_collar_pct": Decimal("3"),
+        "quality_gate": {"threshold": Decimal("0.8"), "floor": Decimal("0.5")},
+        "quality_score": Decimal("0.72"),
+    }
+
+
+# Growth assumptions for the projection to 2030. The seeds expect the three boroughs'
+# population to rise by 19-28% between 2016 and 2030 (1.3-1.8% a year); older people grow
+# fastest. Budget growth is a flat cash uplift; cost growth is NHS cost inflation.
+FINANCE = {
+    "fair_shares": {"need_index": "deprivation"},
+    "projection": {
+        "to_year": 2030,
+        "population_growth_pct": {
+            **{band: Decimal("1.5") for band in ("0-4", "5-9", "10-14", "15-19")},
+            "65-69": Decimal("2.2"),
+            "70-74": Decimal("2.6"),
+            "75-79": Decimal("3.0"),
+            "80-84": Decimal("3.2"),
+            "85-89": Decimal("3.6"),
+            "90+": Decimal("4.0"),
+            "default": Decimal("1.3"),
+        },
+        "budget_growth_pct": Decimal("2.0"),
+        "cost_growth_pct": Decimal("2.5"),
+    },
+}

@@ -1,0 +1,145 @@
+"""Spend per head per month, by locality and by segment, and the few people behind most of
+the spend.
+
+Rules:
+
+* **Month**: the calendar month of the activity's start date, within the run's financial
+  years. **Locality**: of the registration on the start date (:mod:`.spend`; activity of
+  people not registered with the place counts for the place only). **Segment**: the
+  person's segment in that financial year (:mod:`.segments`; registered people only).
+* **Per head**: the month's spend over the people of the unit in the year (registered on
+  1 October, :mod:`.population`), so spend per head per month adds up over the months to
+  the year's spend per head.
+* **Concentration**: registered people of the year ranked by their spend in it (highest
+  first; ties by person id); the top 1% and top 5% are the first ``ceil(p x people)``;
+  their spend as a share of all registered people's spend, for the place and each
+  locality.
+
+Result contracts:
+
+* ``spend_by_month``: fy INT, month DATE (first day), dimension (place | locality |
+  segment), code, name, cost_gbp DECIMAL(38,2), hospital_gbp DECIMAL(38,2), population
+  BIGINT, cost_per_head DOUBLE, hospital_share DOUBLE.
+* ``spend_concentration``: fy, locality_code (each, and 'ALL'), top_pct INT (1 or 5),
+  people BIGINT, population BIGINT, cost_gbp, total_gbp DECIMAL(38,2), share_of_spend
+  DOUBLE, threshold_gbp DECIMAL(38,2) (the least any of them spent).
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from ..schema import HOSPITAL_SETTINGS
+from .money import rows_table
+from .population import locality_population
+from .segments import person_health
+from .spend import MONEY_TOTAL, WHOLE_PLACE, activity_in_years, daily
+
+ZERO = ibis.literal(0, type=MONEY_TOTAL)
+TOP_PCT = (1, 5)
+
+
+def _monthly(act: ir.Table, dimension: str, code, name) -> ir.Table:
+    unit = act.select(
+        "fy",
+        month=act.start_date.truncate("M"),
+        code=code,
+        name=name,
+        cost=act.cost_gbp,
+        hospital=ibis.ifelse(act.setting.isin(HOSPITAL_SETTINGS), act.cost_gbp, ZERO),
+    )
+    return (
+        unit.group_by(["fy", "month", "code", "name"])
+        .agg(
+            cost_gbp=unit.cost.sum().cast(MONEY_TOTAL),
+            hospital_gbp=unit.hospital.sum().cast(MONEY_TOTAL),
+        )
+        .mutate(dimension=ibis.literal(dimension))
+    )
+
+
+def spend_by_month(inputs) -> ir.Table:
+    """The ``spend_by_month`` result (see the module docstring)."""
+    act = daily(inputs).view()
+    loc = inputs.place_locality.select(l_code="code", l_name="name")
+    by_loc = act.join(loc, act.locality_code == loc.l_code)
+    ph = inputs.result("person_health", person_health)
+    seg = ph.select(s_person="person_id", s_fy="fy", segment="segment", s_name="segment_name")
+    people_act = activity_in_years(inputs)
+    by_seg = people_act.join(seg, [people_act.person_id == seg.s_person, people_act.fy == seg.s_fy])
+    parts = [
+        _monthly(act, "place", ibis.literal(WHOLE_PLACE), ibis.literal("Whole place")),
+        _monthly(by_loc, "locality", by_loc.locality_code, by_loc.l_name),
+        _monthly(by_seg, "segment", by_seg.segment.cast("string"), by_seg.s_name),
+    ]
+    months = (
+        parts[0].union(parts[1].select(*parts[0].columns)).union(parts[2].select(*parts[0].columns))
+    )
+    lp = locality_population(inputs)
+    pops = lp.select(
+        "fy", code="locality_code", population="population", dimension=ibis.literal("locality")
+    )
+    place = lp.group_by("fy").agg(population=lp.population.sum())
+    pops = pops.union(
+        place.select(
+            "fy",
+            code=ibis.literal(WHOLE_PLACE),
+            population="population",
+            dimension=ibis.literal("place"),
+        )
+    )
+    sizes = ph.group_by(["fy", "segment"]).agg(population=ph.count())
+    pops = pops.union(
+        sizes.select(
+            "fy",
+            code=sizes.segment.cast("string"),
+            population=sizes.population.cast("int64"),
+            dimension=ibis.literal("segment"),
+        )
+    ).view()
+    months = months.view()
+    j = months.left_join(pops, ["fy", "dimension", "code"])
+    pop = j.population.cast("float64").nullif(0.0)
+    return j.select(
+        months.fy,
+        months.month,
+        months.dimension,
+        months.code,
+        months.name,
+        months.cost_gbp,
+        months.hospital_gbp,
+        population=j.population.cast("int64"),
+        cost_per_head=months.cost_gbp.cast("float64") / pop,
+        hospital_share=months.hospital_gbp.cast("float64")
+        / months.cost_gbp.cast("float64").nullif(0.0),
+    )
+
+
+def spend_concentration(inputs) -> ir.Table:
+    """The ``spend_concentration`` result (see the module docstring)."""
+    ph = inputs.result("person_health", person_health)
+    people = ph.select("person_id", "fy", "locality_code", "cost_gbp")
+    both = people.union(people.mutate(locality_code=ibis.literal(WHOLE_PLACE))).view()
+    w = ibis.window(group_by=[both.fy, both.locality_code])
+    rank = ibis.row_number().over(
+        group_by=[both.fy, both.locality_code],
+        order_by=[ibis.desc(both.cost_gbp), both.person_id],
+    )
+    ranked = both.mutate(
+        _rank=rank + 1, _n=both.count().over(w), _total=both.cost_gbp.sum().over(w)
+    ).view()
+    tops = rows_table(inputs, [{"top_pct": p} for p in TOP_PCT], {"top_pct": "int32"})
+    j = ranked.cross_join(tops)
+    cut = (j["_n"].cast("float64") * j.top_pct.cast("float64") / 100.0).ceil().cast("int64")
+    j = j.filter(j["_rank"] <= cut)
+    out = j.group_by(["fy", "locality_code", "top_pct"]).agg(
+        people=j.count().cast("int64"),
+        population=j["_n"].max().cast("int64"),
+        cost_gbp=j.cost_gbp.sum().cast(MONEY_TOTAL),
+        total_gbp=j["_total"].max().cast(MONEY_TOTAL),
+        threshold_gbp=j.cost_gbp.min().cast(MONEY_TOTAL),
+    )
+    return out.mutate(
+        share_of_spend=out.cost_gbp.cast("float64") / out.total_gbp.cast("float64").nullif(0.0)
+    )
