@@ -12,7 +12,19 @@ from oneplace.cli import app
 
 pytestmark = pytest.mark.spark
 runner = CliRunner()
-RESULTS = ("population", "spend", "hospital_share")
+RESULTS = (
+    "population",
+    "spend",
+    "hospital_share",
+    # The money results: the synthetic place has budgets and a risk-share agreement.
+    "fair_shares",
+    "spend_against_budget",
+    "hospital_share_to_date",
+    "spend_by_month",
+    "spend_concentration",
+    "budget_projection",
+    "settlement",
+)
 
 
 def _results(folder: Path) -> dict[str, list[tuple]]:

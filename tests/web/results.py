@@ -3,12 +3,16 @@
 Numbers are chosen so that the report's headline figures are easy to check by hand:
 2024/25 spend is £1,000,001 (pooled budget £1,000,000: £1 over), hospital settings take
 £570,000.50 of it (57.0%), and 628 people are registered.
+
+The money tables (:data:`MONEY_DDL`) agree with them: spend against budget, fair shares,
+spend by month, concentration, the projection to 2030 and a risk-share settlement whose
+parties' amounts add up to the total variance.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from oneplace.workspace import Workspace
@@ -55,6 +59,168 @@ DDL = {
     "people BIGINT, hiu_people BIGINT, hiu_people_share DOUBLE, ae_share DOUBLE, "
     "emergency_admission_share DOUBLE, bed_day_share DOUBLE, cost_share DOUBLE",
 }
+MONEY_DDL = {
+    "spend_against_budget": "run_id VARCHAR, fy INTEGER, as_of DATE, year_complete BOOLEAN, "
+    "level VARCHAR, code VARCHAR, name VARCHAR, budget_gbp DECIMAL(38,2), "
+    "spend_to_date_gbp DECIMAL(38,2), prior_year_to_date_gbp DECIMAL(38,2), "
+    "prior_year_gbp DECIMAL(38,2), forecast_gbp DECIMAL(38,2), forecast_method VARCHAR, "
+    "variance_gbp DECIMAL(38,2), variance_pct DOUBLE",
+    "fair_shares": "run_id VARCHAR, fy INTEGER, base_fy INTEGER, need_index VARCHAR, "
+    "level VARCHAR, unit_code VARCHAR, unit_name VARCHAR, locality_code VARCHAR, "
+    "setting VARCHAR, population BIGINT, weighted_population DOUBLE, need_per_head DOUBLE, "
+    "target_gbp DECIMAL(38,2), actual_gbp DECIMAL(38,2), distance_gbp DECIMAL(38,2), "
+    "distance_pct DOUBLE",
+    "hospital_share_to_date": "run_id VARCHAR, fy INTEGER, as_of DATE, locality_code VARCHAR, "
+    "hospital_gbp DECIMAL(38,2), total_gbp DECIMAL(38,2), hospital_share DOUBLE, "
+    "prior_year_share DOUBLE, change_points DOUBLE, falling BOOLEAN",
+    "spend_by_month": "run_id VARCHAR, fy INTEGER, month DATE, dimension VARCHAR, "
+    "code VARCHAR, name VARCHAR, cost_gbp DECIMAL(38,2), hospital_gbp DECIMAL(38,2), "
+    "population BIGINT, cost_per_head DOUBLE, hospital_share DOUBLE",
+    "spend_concentration": "run_id VARCHAR, fy INTEGER, locality_code VARCHAR, "
+    "top_pct INTEGER, people BIGINT, population BIGINT, cost_gbp DECIMAL(38,2), "
+    "total_gbp DECIMAL(38,2), share_of_spend DOUBLE, threshold_gbp DECIMAL(38,2)",
+    "budget_projection": "run_id VARCHAR, fy INTEGER, locality_code VARCHAR, "
+    "population DOUBLE, population_growth_pct DOUBLE, need_gbp DECIMAL(38,2), "
+    "budget_gbp DECIMAL(38,2), gap_gbp DECIMAL(38,2), gap_pct DOUBLE",
+    "settlement": "run_id VARCHAR, fy INTEGER, agreement VARCHAR, party VARCHAR, "
+    "party_name VARCHAR, party_kind VARCHAR, step INTEGER, rule VARCHAR, "
+    "description VARCHAR, amount_gbp DECIMAL(38,2), memo BOOLEAN",
+}
+# 2024/25 against budget: level, code, name, budget, spend (the year's, as in SPEND_2024)
+BUDGET_2024 = [
+    ("place", "ALL", "Whole place", "1000000.00", "1000001.00"),
+    ("setting", "acute_non_elective", "acute_non_elective", None, "500000.00"),
+    ("setting", "community", "community", "300000.00", "250000.50"),
+    ("setting", "social_care", "social_care", None, "180000.00"),
+    ("setting", "outpatient", "outpatient", None, "70000.50"),
+    ("locality", "NORTH", "Northgate & Hill", "520000.00", "500000.75"),
+    ("locality", "SOUTH", "Southbank", "480000.00", "480000.25"),
+    ("locality", "UNREGISTERED", "Not registered", None, "20000.00"),
+    ("organisation", "RAC", "Riverside Hospitals NHS Trust", "560000.00", "550000.50"),
+    ("organisation", "RCT", "Riverside Community Health", "240000.00", "250000.50"),
+    ("organisation", "COU", "Riverside Council", "200000.00", "180000.00"),
+    ("organisation", "IND", "Independent Clinic Ltd", None, "20000.00"),
+]
+PARTIAL_AS_OF = date(2024, 11, 30)
+# Fair shares 2024/25 (setting 'ALL'): level, code, name, locality, people, need, target, actual
+FAIR_SHARES_2024 = [
+    ("place", "ALL", "Whole place", "ALL", 628, 1.0, "1000000.00", "1000001.00"),
+    ("locality", "NORTH", "Northgate & Hill", "NORTH", 215, 1.25, "520000.00", "500000.75"),
+    ("locality", "SOUTH", "Southbank", "SOUTH", 413, 0.87, "480000.00", "480000.25"),
+    ("network", "N1", "North PCN", "NORTH", 215, 1.25, "520000.00", "500000.75"),
+    ("network", "N2", "South PCN", "SOUTH", 413, 0.87, "480000.00", "480000.25"),
+]
+# Hospital share to date: fy, locality, hospital, total, prior-year share
+HOSPITAL_TO_DATE = [
+    (2023, "ALL", "513000.45", "900000.90", None),
+    (2023, "NORTH", "315000.45", "450000.68", None),
+    (2023, "SOUTH", "180000.00", "432000.23", None),
+    (2024, "ALL", "570000.50", "1000001.00", 0.58),
+    (2024, "NORTH", "350000.50", "500000.75", 0.65),
+    (2024, "SOUTH", "200000.00", "480000.25", 0.4),
+]
+# Spend by month (spread evenly over the 12 months, the pennies left in March):
+# dimension, code, name, people, 2024/25 spend, hospital share
+MONTHLY = [
+    ("place", "ALL", "Whole place", 628, "1000001.00", "0.57"),
+    ("locality", "NORTH", "Northgate & Hill", 215, "500000.75", "0.7"),
+    ("locality", "SOUTH", "Southbank", 413, "480000.25", "0.4"),
+    ("segment", "1", "Healthy", 400, "100000.00", "0.3"),
+    ("segment", "8", "Long decline from frailty and dementia", 18, "350000.00", "0.8"),
+]
+# Concentration 2024/25: locality, top %, people, population, their spend, all, threshold
+CONCENTRATION_2024 = [
+    ("ALL", 1, 7, 628, "196000.00", "980001.00", "20000.00"),
+    ("ALL", 5, 32, 628, "490000.50", "980001.00", "5000.00"),
+    ("NORTH", 1, 3, 215, "100000.00", "500000.75", "25000.00"),
+    ("NORTH", 5, 11, 215, "250000.00", "500000.75", "6000.00"),
+    ("SOUTH", 1, 5, 413, "90000.00", "480000.25", "15000.00"),
+    ("SOUTH", 5, 21, 413, "200000.00", "480000.25", "4000.00"),
+]
+# The projection: fy, locality, population, growth %, need, budget
+PROJECTION = [
+    (2024, "ALL", 628.0, 0.0, "1010000.00", "1000000.00"),
+    (2025, "ALL", 640.0, 1.91, "1060000.00", "1020000.00"),
+    (2030, "ALL", 700.5, 11.54, "1300000.25", "1126162.42"),
+    (2024, "NORTH", 215.0, 0.0, "530000.00", "520000.00"),
+    (2030, "NORTH", 240.0, 11.63, "690000.00", "585604.46"),
+    (2024, "SOUTH", 413.0, 0.0, "480000.00", "480000.00"),
+    (2030, "SOUTH", 460.5, 11.5, "610000.25", "540557.96"),
+]
+# The settlement of 2024/25 (the commissioner COU has no position of its own): party, name,
+# kind, [(rule, description, amount, memo)]. Variances: RAC +£9,999.50, RCT -£10,000.50, so
+# the total is -£1.00, and the parties' final amounts (+4,000, -3,500, -1,000, +499) add to it.
+SETTLEMENT_2024 = [
+    (
+        "RAC",
+        "Riverside Hospitals NHS Trust",
+        "partner",
+        [
+            (
+                "R2",
+                "Variance of £9,999.50 is beyond its band: £5,600.00 is its own",
+                "5600.00",
+                False,
+            ),
+            ("R2", "The rest, £4,399.50, passes to the pool", "4399.50", True),
+            ("R4", "45% of the shared pooled loss of -£2,000.00", "-900.00", False),
+            ("R6", "Quality gate: 85.1% of the net gain of £4,700.00 is paid", "-700.00", False),
+        ],
+    ),
+    (
+        "RCT",
+        "Riverside Community Health",
+        "partner",
+        [
+            (
+                "R2",
+                "Variance of -£10,000.50 is beyond its band: -£2,400.00 is its own",
+                "-2400.00",
+                False,
+            ),
+            ("R2", "The rest, -£7,600.50, passes to the pool", "-7600.50", True),
+            ("R4", "55% of the shared pooled loss of -£2,000.00", "-1100.00", False),
+        ],
+    ),
+    (
+        "risk reserve",
+        "Risk reserve",
+        "reserve",
+        [
+            ("R1", "Top-sliced from the pool budget: 0.1% = £1,000.00", "1000.00", True),
+            ("R3", "The reserve absorbs the pooled loss, up to its size", "-1000.00", False),
+        ],
+    ),
+    (
+        "COU",
+        "Riverside Council",
+        "commissioner",
+        [
+            ("R5", "Pooled loss beyond the shared band: the stop-loss", "-201.00", False),
+            ("R6", "Gain withheld from RAC by the quality gate", "700.00", False),
+            ("R3", "Unused risk reserve released to the commissioner: £0.00", "0.00", True),
+        ],
+    ),
+]
+SETTLEMENT_FINAL = {
+    "RAC": "4000.00",
+    "RCT": "-3500.00",
+    "risk reserve": "-1000.00",
+    "COU": "499.00",
+}
+SETTLEMENT_SYSTEM = [  # item, rule, amount
+    ("Pool budget", "", "1000000.00"),
+    ("Risk reserve top-sliced", "R1", "1000.00"),
+    ("Total variance (allocated budget - actual spend)", "", "-1.00"),
+    ("Passed to the pool", "R2", "-3201.00"),
+    ("Absorbed by the risk reserve", "R3", "-1000.00"),
+    ("Shared between the parties", "R4", "-2000.00"),
+    ("Beyond the stop-loss, to the commissioner", "R5", "-201.00"),
+    ("Withheld by the quality gate, to the commissioner", "R6", "700.00"),
+    ("Borne by the partners", "", "500.00"),
+    ("Borne by the commissioner", "", "499.00"),
+    ("Borne by the risk reserve", "", "-1000.00"),
+]
 SEGMENTS_2024 = [  # segment, name, people, cost
     (1, "Healthy", 400, "100000.00"),
     (3, "Acutely ill, likely to return to health", 150, "300000.00"),
@@ -107,8 +273,12 @@ def insert_results(
     finished: datetime,
     scale: int = 1,
     tables: tuple[str, ...] = tuple(DDL),
+    money: tuple[str, ...] = tuple(MONEY_DDL),
+    partial: bool = False,
+    budget: bool = True,
 ) -> None:
-    """Write the result tables for one run (``scale`` multiplies money and people)."""
+    """Write the result tables for one run (``scale`` multiplies money and people, except in
+    the ``money`` tables; ``partial`` and ``budget``: see :func:`insert_money`)."""
     people_by_loc = {"NORTH": 215, "SOUTH": 413}
     with ws.connect() as con:
         for name in tables:
@@ -172,7 +342,164 @@ def insert_results(
                     "INSERT INTO high_intensity_users VALUES (?, 2024, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [run_id, level, area, people * scale, users * scale, *shares],
                 )
+        insert_money(con, run_id, money, partial, budget)
         con.execute(
             "INSERT INTO runs VALUES (?, ?, ?, 'duckdb', '0.1.0', 'abc', '{}', ?)",
             [run_id, finished.replace(minute=0), finished, json.dumps(list(tables))],
         )
+
+
+def _d(x: str | None) -> Decimal | None:
+    return None if x is None else Decimal(x)
+
+
+def _penny(x: Decimal) -> Decimal:
+    return x.quantize(Decimal("0.01"))
+
+
+def _insert(con, table: str, rows: list[list]) -> None:
+    """All ``rows`` in one statement (row by row is slow in DuckDB)."""
+    if rows:
+        marks = ", ".join("(" + ", ".join("?" * len(r)) + ")" for r in rows)
+        con.execute(f'INSERT INTO "{table}" VALUES {marks}', [v for r in rows for v in r])
+
+
+def insert_money(
+    con, run_id: str, tables: tuple[str, ...], partial: bool = False, budget: bool = True
+) -> None:
+    """The money result tables of one run (only those named in ``tables``). ``partial``:
+    2024/25 is a year to date; ``budget=False``: the place has no pooled budget, so no
+    budgets, fair shares, projection or settlement."""
+    rows: dict[str, list[list]] = {name: [] for name in MONEY_DDL}
+    as_of = PARTIAL_AS_OF if partial else date(2025, 3, 31)
+    for level, code, name, budget_gbp, spend in BUDGET_2024:
+        b, gbp = _d(budget_gbp) if budget else None, Decimal(spend)
+        prior = _penny(gbp * Decimal("0.9"))
+        variance = None if b is None else b - gbp
+        rows["spend_against_budget"].append(
+            [
+                run_id,
+                2024,
+                as_of,
+                not partial,
+                level,
+                code,
+                name,
+                b,
+                _penny(gbp * 2 / 3) if partial else gbp,
+                _penny(prior * 2 / 3) if partial else prior,
+                prior,
+                gbp,
+                "prior_year_profile" if partial else "actual",
+                variance,
+                None if b is None else float(variance / b),
+            ]
+        )
+    for level, code, name, loc, people, need, target, actual in FAIR_SHARES_2024 if budget else []:
+        t, a = Decimal(target), Decimal(actual)
+        for setting, share in (("ALL", 1), ("community", Decimal("0.3"))):
+            rows["fair_shares"].append(
+                [
+                    run_id,
+                    2024,
+                    2023,
+                    "deprivation",
+                    level,
+                    code,
+                    name,
+                    loc,
+                    setting,
+                    people,
+                    people * need,
+                    need,
+                    _penny(t * share),
+                    _penny(a * share),
+                    _penny((a - t) * share),
+                    float((a - t) / t),
+                ]
+            )
+    for fy, loc, hospital, total, prior in HOSPITAL_TO_DATE:
+        share = float(Decimal(hospital) / Decimal(total))
+        rows["hospital_share_to_date"].append(
+            [
+                run_id,
+                fy,
+                as_of if fy == 2024 else date(2024, 3, 31),
+                loc,
+                Decimal(hospital),
+                Decimal(total),
+                share,
+                prior,
+                None if prior is None else 100 * (share - prior),
+                None if prior is None else share < prior,
+            ]
+        )
+    for fy, factor in ((2023, Decimal("0.9")), (2024, Decimal(1))):
+        months = 8 if partial and fy == 2024 else 12
+        for dim, code, name, people, year, share in MONTHLY:
+            total = _penny(Decimal(year) * factor)
+            each = (total / 12).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
+            for i in range(months):
+                gbp = total - 11 * each if i == 11 else each
+                month = date(fy + (i + 3) // 12, (i + 3) % 12 + 1, 1)
+                rows["spend_by_month"].append(
+                    [
+                        run_id,
+                        fy,
+                        month,
+                        dim,
+                        code,
+                        name,
+                        gbp,
+                        _penny(gbp * Decimal(share)),
+                        people,
+                        float(gbp) / people,
+                        float(share),
+                    ]
+                )
+    for loc, top, people, population, cost, total, threshold in CONCENTRATION_2024:
+        rows["spend_concentration"].append(
+            [
+                run_id,
+                2024,
+                loc,
+                top,
+                people,
+                population,
+                Decimal(cost),
+                Decimal(total),
+                float(Decimal(cost) / Decimal(total)),
+                Decimal(threshold),
+            ]
+        )
+    for fy, loc, people, growth, need, budget_gbp in PROJECTION if budget else []:
+        gap = Decimal(budget_gbp) - Decimal(need)
+        rows["budget_projection"].append(
+            [
+                run_id,
+                fy,
+                loc,
+                people,
+                growth,
+                Decimal(need),
+                Decimal(budget_gbp),
+                gap,
+                float(gap / Decimal(need)),
+            ]
+        )
+    step = 0
+    for party, name, kind, lines in SETTLEMENT_2024 if budget else []:
+        for rule, text, amount, memo in lines:
+            step += 1
+            rows["settlement"].append(
+                [run_id, 2024, "Riverside risk share", party, name, kind, step, rule, text]
+                + [Decimal(amount), memo]
+            )
+    for i, (item, rule, amount) in enumerate((SETTLEMENT_SYSTEM if budget else []), start=1):
+        rows["settlement"].append(
+            [run_id, 2024, "Riverside risk share", "SYSTEM", "The system", "system", i, rule]
+            + [item, Decimal(amount), False]
+        )
+    for name in tables:
+        con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" ({MONEY_DDL[name]})')
+        _insert(con, name, rows[name])

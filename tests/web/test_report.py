@@ -62,8 +62,8 @@ def test_plotly_js_is_inlined_exactly_once(page: str) -> None:
     bundle = get_plotlyjs()
     assert page.count(bundle[:5000]) == 1
     assert page.count(bundle[-5000:]) == 1
-    # Eight figures, each a div drawn by the inlined library.
-    assert len(re.findall(r'class="plotly-graph-div"', page)) == 8
+    # Fourteen figures (eight, and six money sections), each a div drawn by the inlined library.
+    assert len(re.findall(r'class="plotly-graph-div"', page)) == 14
 
 
 def test_headline_shows_the_inserted_numbers(page: str) -> None:
@@ -127,7 +127,7 @@ def test_no_budget_for_the_year_is_said_plainly(tmp_path: Path) -> None:
     place = tmp_path / "place.yaml"
     place.write_text(PLACE_YAML, encoding="utf-8")
     ws = Workspace.create(tmp_path / "ws", place)
-    insert_results(ws, "r1", datetime(2025, 6, 1, 9))
+    insert_results(ws, "r1", datetime(2025, 6, 1, 9), budget=False)
     page = write_report(ws, tmp_path / "r.html").read_text(encoding="utf-8")
     assert kpi(page, "budget") == "— No budget for 2024/25 in the place file"
     assert '<th scope="col" class="num">Budget</th>' not in page

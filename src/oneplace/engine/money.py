@@ -20,7 +20,10 @@ from .codes import literal_rows
 from .inputs import Inputs
 from .spend import MONEY_TOTAL
 
-PENNY = ibis.literal(Decimal("0.01"), type=dt.Decimal(38, 2))
+# Both factors DECIMAL(38,4), so that the product's type differs from the result's and the
+# final cast to DECIMAL(38,2) is compiled (Ibis drops a cast to the type it already infers).
+EXACT = dt.Decimal(38, 4)
+PENNY = ibis.literal(Decimal("0.01"), type=EXACT)
 
 
 def to_pence(pounds: Decimal) -> int:
@@ -33,7 +36,7 @@ def to_pence(pounds: Decimal) -> int:
 
 def pounds(pence: ir.IntegerValue) -> ir.DecimalValue:
     """Whole pence as DECIMAL(38,2) pounds, exactly."""
-    return (pence.cast(MONEY_TOTAL) * PENNY).cast(MONEY_TOTAL)
+    return (pence.cast(EXACT) * PENNY).cast(MONEY_TOTAL)
 
 
 def pence_of(pounds_value: ir.DecimalValue) -> ir.IntegerValue:

@@ -201,7 +201,7 @@ def _budgets(inputs) -> ir.Table:
         "fy",
         level=ibis.literal("locality"),
         code="unit_code",
-        budget_gbp="target_gbp",
+        budget_gbp=fs.target_gbp.cast(MONEY_TOTAL),
         b_name="unit_name",
     )
     return named.union(loc.select(*named.columns))

@@ -1,7 +1,8 @@
 """The partnership report: one self-contained HTML page from the latest run's results.
 
 ``write_report(ws, out)`` reads the latest finished run's result tables (population, spend,
-hospital_share) and writes one HTML file that needs no network to view: plotly.js is inlined
+hospital_share, population health and, when the run wrote them, the money tables of
+:mod:`.money`) and writes one HTML file that needs no network to view: plotly.js is inlined
 once in the page and each figure is a ``<div>`` with a small script calling it; CSS is inline
 and fonts are the system's. The page answers the finance director's question from the seed
 documents: where does the pooled money go, and how much of it to hospitals?
@@ -24,7 +25,7 @@ from plotly.offline import get_plotlyjs
 
 from ..place.model import Budget
 from ..workspace import Workspace
-from . import figures, health
+from . import figures, health, money
 from . import sections as sec
 from .formatting import INTERNAL, Formatter, fy_label
 from .results import Results, read_results
@@ -137,6 +138,7 @@ def build_context(ws: Workspace, fmt: Formatter = INTERNAL) -> dict:
         ),
     ]
     sections += _health_sections(ws, results.run.run_id, fy, fmt)
+    sections += _money_sections(ws, results.run.run_id, fy, fmt)
     run = results.run
     return {
         "place": place.name,
@@ -196,6 +198,23 @@ def _health_sections(ws: Workspace, run_id: str, fy: int, fmt: Formatter) -> lis
             _figure_html(health.hiu_figure(hiu), "fig-hiu"),
             [health.hiu_table(hiu, fmt, fy, rule)],
         ),
+    ]
+
+
+def _money_sections(ws: Workspace, run_id: str, fy: int, fmt: Formatter) -> list[Section]:
+    """Budget and spend, fair shares, spend by month, concentration, projection, settlement
+    (a section without data says so in its lead and has no chart)."""
+    with ws.connect(read_only=True) as con:
+        data = money.read_money(con, run_id, fy)
+    return [
+        Section(
+            p.id,
+            p.title,
+            p.lead,
+            Markup("") if p.figure is None else _figure_html(p.figure, f"fig-{p.id}"),
+            p.tables,
+        )
+        for p in money.money_parts(data, ws.place, fmt)
     ]
 
 
