@@ -7,7 +7,8 @@ full ``oneplace run`` materialises every result. Then, ``--repeat`` times, the m
 are recomputed from the stored population-health results they build on, each written as a
 DuckDB table as the run writes it, and the settlement is rebuilt from the stored spend:
 ``spend_daily`` (the attribution of activity to organisation, practice and locality that
-every money result reads), ``fair_shares``, ``spend_against_budget``,
+every money result reads), ``spend_cells`` (the registered people's spend by age, sex,
+deprivation, morbidity and segment), ``fair_shares``, ``spend_against_budget``,
 ``hospital_share_to_date``, ``spend_by_month``, ``spend_concentration``,
 ``budget_projection`` and ``settlement``. Prints the medians per step with the machine.
 
@@ -31,6 +32,7 @@ from rich.table import Table
 
 MONEY = (
     "spend_daily",
+    "spend_cells",
     "fair_shares",
     "spend_against_budget",
     "hospital_share_to_date",

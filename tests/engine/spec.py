@@ -5,6 +5,7 @@ expression, and the rows expected. The same specs run on DuckDB here and on Spar
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,10 +16,12 @@ from typing import Any
 import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from oneplace.backends import read_parquet_inputs, to_arrow
-from oneplace.engine import CANONICAL_TABLES, Inputs
-from oneplace.place import PopulationHealth
+from oneplace.engine import CANONICAL_TABLES, RESULTS, Inputs
+from oneplace.place import Budget, Finance, PopulationHealth, parse_place
+from oneplace.workspace import place_tables
 
 
 @dataclass(frozen=True)
@@ -33,11 +36,47 @@ class Spec:
     fy: tuple[int, ...] = (2024,)
     columns: tuple[str, ...] = field(default=())
     health: dict[str, Any] = field(default_factory=dict)  # population_health settings
+    budgets: tuple = ()  # pooled budgets: Budget objects or dicts of Budget's fields
+    finance: dict[str, Any] = field(default_factory=dict)  # finance settings (Finance fields)
+    place: str | None = None  # a place file (YAML) to use instead of the tiny place
+    xfail: str = ""  # a known engine bug: the spec is expected to fail until it is fixed
+    # Results computed and stored first, in this order, as the run does, so that the result
+    # reads them rather than building them inline (which makes big plans: slow on DuckDB,
+    # out of memory in Spark's optimiser).
+    materialise: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.columns:
             names = list(self.expect[0]) if self.expect else []
             object.__setattr__(self, "columns", tuple(names))
+
+
+def where(result: Callable[[Inputs], ibis.Table], **equals: Any) -> Callable:
+    """``result`` keeping only the rows whose columns equal ``equals`` (a tuple: any of its
+    values), under the same ``__name__``."""
+
+    def selected(inputs: Inputs) -> ibis.Table:
+        table = result(inputs)
+        return table.filter(
+            *[
+                table[c].isin(list(v)) if isinstance(v, tuple) else table[c] == v
+                for c, v in equals.items()
+            ]
+        )
+
+    selected.__name__ = result.__name__
+    return selected
+
+
+def cases(specs: list[Spec], name: Callable[[Spec], str] = lambda s: s.rule) -> list:
+    """``specs`` as pytest parameters, each named by ``name``; a spec with ``xfail`` set is
+    expected to fail (strictly: it fails the suite once the bug is fixed)."""
+    return [
+        pytest.param(s, id=name(s), marks=[pytest.mark.xfail(strict=True, reason=s.xfail)])
+        if s.xfail
+        else pytest.param(s, id=name(s))
+        for s in specs
+    ]
 
 
 def person(pid: str, yob: int = 1980, sex: str = "F", imd: int | None = 5, died=None) -> dict:
@@ -101,8 +140,11 @@ def write_inputs(
     folder: Path,
     canonical_arrow: Callable[[str, list[dict]], pa.Table],
 ) -> Path:
-    """The spec's tables (and the place) as Parquet files, one per input table."""
+    """The spec's tables (and the place: the spec's own when it has one) as Parquet files,
+    one per input table."""
     folder.mkdir(parents=True, exist_ok=True)
+    if spec.place is not None:
+        place = place_tables(parse_place(spec.place, spec.rule))
     for name in CANONICAL_TABLES:
         pq.write_table(canonical_arrow(name, spec.tables.get(name, [])), folder / f"{name}.parquet")
     for name, table in place.items():
@@ -113,7 +155,17 @@ def write_inputs(
 def evaluate(spec: Spec, con: ibis.BaseBackend, folder: Path) -> pa.Table:
     """The spec's result computed on backend ``con`` from the Parquet files in ``folder``."""
     health = PopulationHealth(**spec.health)
-    return to_arrow(con, spec.result(read_parquet_inputs(con, folder, list(spec.fy), health)))
+    inputs = read_parquet_inputs(con, folder, list(spec.fy), health)
+    inputs = dataclasses.replace(
+        inputs,
+        budgets=tuple(b if isinstance(b, Budget) else Budget(**b) for b in spec.budgets),
+        finance=Finance.model_validate(spec.finance),
+        results={},
+    )
+    for name in spec.materialise:
+        stored = con.create_table(f"spec_{name}", RESULTS[name](inputs), overwrite=True)
+        inputs.results[name] = stored
+    return to_arrow(con, spec.result(inputs))
 
 
 def _sort_key(row: tuple) -> tuple:

@@ -19,6 +19,7 @@ from .high_intensity import high_intensity_users
 from .inputs import CANONICAL_TABLES, INPUT_TABLES, PLACE_TABLES, Inputs
 from .monitoring import hospital_share_to_date, spend_against_budget
 from .person_health import person_comorbidity
+from .person_spend import spend_cells
 from .population import population
 from .projection import budget_projection
 from .segments import person_health, segment_use, segments
@@ -36,6 +37,7 @@ RESULTS: dict[str, Callable[[Inputs], ibis.Table]] = {
     "segment_use": segment_use,
     "high_intensity_users": high_intensity_users,
     "population_health_summary": population_health_summary,
+    "spend_cells": spend_cells,
     "fair_shares": fair_shares,
     "spend_against_budget": spend_against_budget,
     "hospital_share_to_date": hospital_share_to_date,
@@ -45,6 +47,7 @@ RESULTS: dict[str, Callable[[Inputs], ibis.Table]] = {
 }
 
 __all__ = [
+    "spend_cells",
     "spend_daily",
     "spend_concentration",
     "spend_by_month",

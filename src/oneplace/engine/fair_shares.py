@@ -48,12 +48,12 @@ import ibis.expr.types as ir
 
 from .money import apportion, budget_rows, pounds, rows_table
 from .person_health import KEYS
+from .person_spend import charlson_band, spend_cells
 from .segments import person_health
-from .spend import MONEY_TOTAL, activity_in_years, daily
+from .spend import MONEY_TOTAL, daily
 
 ALL = "ALL"
 LEVELS = ("place", "locality", "network", "practice")
-MORBIDITY_BANDS = ((0, 0, "0"), (1, 2, "1-2"), (3, 4, "3-4"), (5, None, "5+"))
 
 
 def base_years(inputs) -> dict[int, int]:
@@ -86,14 +86,7 @@ def need_group(inputs, people: ir.Table) -> ir.StringValue:
     if method == "deprivation":
         return people.imd_quintile.cast("string").fill_null("unknown")
     if method == "morbidity":
-        c = people.charlson
-        return ibis.cases(
-            *[
-                ((c >= lo) & (c <= hi) if hi is not None else c >= lo, label)
-                for lo, hi, label in MORBIDITY_BANDS
-            ],
-            else_="0",
-        )
+        return charlson_band(people.charlson)
     return ibis.literal(ALL)
 
 
@@ -109,10 +102,9 @@ def cost_weights(inputs) -> tuple[ir.Table, ir.Table]:
     people = people.mutate(need_group=need_group(inputs, people))
     people = people.select(*KEYS, "age_band", "sex", "need_group", "cost_gbp").view()
     cell_pop = people.group_by(["fy", "age_band", "sex"]).agg(people=people.count())
-    act = activity_in_years(inputs).select("person_id", "fy", "setting", "cost_gbp")
-    act = act.filter(act.fy.isin(bases))
-    j = act.join(people.select(*KEYS, "age_band", "sex"), list(KEYS))
-    by_setting = j.group_by(["fy", "age_band", "sex", "setting"]).agg(cost=j.cost_gbp.sum())
+    spent = inputs.result("spend_cells", spend_cells)
+    spent = spent.filter(spent.fy.isin(bases))
+    by_setting = spent.group_by(["fy", "age_band", "sex", "setting"]).agg(cost=spent.cost_gbp.sum())
     whole = people.group_by(["fy", "age_band", "sex"]).agg(cost=people.cost_gbp.sum())
     cells = by_setting.union(whole.mutate(setting=ibis.literal(ALL)).select(*by_setting.columns))
     w = cells.join(cell_pop, ["fy", "age_band", "sex"])
@@ -208,15 +200,21 @@ def setting_pots(inputs, wp: ir.Table) -> ir.Table:
     return named_pots.union(split.select("fy", "setting", pot="pence"))
 
 
-def practice_targets(inputs) -> ir.Table:
+def practice_targets(inputs, wp: ir.Table) -> ir.Table:
     """fy, base_fy, practice_code, setting (each, not 'ALL'), population, weighted_population,
-    target_pence."""
-    wp = weighted_practices(inputs)
-    pots = setting_pots(inputs, wp)
-    per = wp.filter(wp.setting != ALL).view()
+    target_pence, from ``wp`` (:func:`weighted_practices`)."""
+    pots = setting_pots(inputs, wp).view()
+    # Every practice gets a row for every setting with a pot, weighted or not.
+    practices = wp.filter(wp.setting == ALL).select("fy", "base_fy", "practice_code", "population")
+    grid = practices.join(pots, "fy").view()
+    per = wp.filter(wp.setting != ALL).select(
+        "fy", "practice_code", "setting", w_pop="weighted_population"
+    )
+    g = grid.left_join(per, ["fy", "practice_code", "setting"])
+    g = g.select(*grid.columns, weighted_population=g.w_pop.fill_null(0.0)).view()
     # A setting pot with no base-year cost behind it is split by population instead.
-    setting_wp = per.group_by(["fy", "setting"]).agg(setting_wp=per.weighted_population.sum())
-    j = per.join(pots, ["fy", "setting"]).join(setting_wp, ["fy", "setting"])
+    setting_wp = g.group_by(["fy", "setting"]).agg(setting_wp=g.weighted_population.sum())
+    j = g.join(setting_wp, ["fy", "setting"])
     j = j.mutate(
         _w=ibis.ifelse(j.setting_wp > 0, j.weighted_population, j.population.cast("float64"))
     )
@@ -245,12 +243,12 @@ def fair_shares(inputs) -> ir.Table:
     """The ``fair_shares`` result (see the module docstring)."""
     if not base_years(inputs):
         return _empty(inputs)
-    targets = practice_targets(inputs)
+    wp = weighted_practices(inputs).view()
+    targets = practice_targets(inputs, wp)
     practice_all = targets.group_by(["fy", "base_fy", "practice_code"]).agg(
         population=targets.population.max(),
         target_pence=targets.target_pence.sum(),
     )
-    wp = weighted_practices(inputs)
     wp_all = wp.filter(wp.setting == ALL).select(
         "fy", "practice_code", weighted_population="weighted_population"
     )

@@ -5,8 +5,8 @@ Rules:
 
 * **Cut-off** of a financial year: ``finance.as_of`` when it falls in the year (activity after
   it is not counted), else the year's last activity start date. A year is **complete** when
-  its cut-off is its last day (31 March) or the run has activity in a later year; otherwise
-  it is a year to date.
+  its cut-off is its last day (31 March), or it ends before ``as_of``, or (without
+  ``as_of``) the run has a later year; otherwise it is a year to date.
 * **Spend to date**: activity of the year starting on or before the cut-off. The **same
   period of the prior year** is the prior year's activity up to the same day of the year
   (days since 1 April), so a partial year is compared like with like.
@@ -69,13 +69,22 @@ def cut_offs(inputs, act: ir.Table) -> ir.Table:
     latest = max(inputs.fy) if inputs.fy else 0
     year_days = ibis.date(last.fy + 1, 4, 1).delta(_fy_start(last.fy), unit="day").cast("int32")
     complete = (last.last_day >= year_days - 1) | (last.fy < latest)
-    if inputs.money.as_of is not None:
-        complete = last.last_day >= year_days - 1
-        complete = complete | (last.fy < _fy_of(inputs.money.as_of))
+    cut_date, cut_day = last.last_date, last.last_day
+    as_of = inputs.money.as_of
+    if as_of is not None:
+        # The year of as_of is cut there (complete when as_of is its last day); earlier years
+        # are complete.
+        in_year = last.fy == _fy_of(as_of)
+        at = ibis.literal(as_of)
+        complete = (last.fy < _fy_of(as_of)) | (in_year & (at >= ibis.date(last.fy + 1, 3, 31)))
+        cut_date = ibis.ifelse(in_year, at, last.last_date)
+        cut_day = ibis.ifelse(
+            in_year, at.delta(_fy_start(last.fy), unit="day").cast("int32"), last.last_day
+        )
     return last.select(
         "fy",
-        as_of=ibis.ifelse(complete, ibis.date(last.fy + 1, 3, 31), last.last_date),
-        day=ibis.ifelse(complete, year_days - 1, last.last_day),
+        as_of=ibis.ifelse(complete, ibis.date(last.fy + 1, 3, 31), cut_date),
+        day=ibis.ifelse(complete, year_days - 1, cut_day),
         days_in_year=year_days,
         year_complete=complete,
     )
@@ -134,7 +143,8 @@ def spend_against_budget(inputs) -> ir.Table:
         prior_same=j.prior_same,
     ).view()
     k = j.join(cuts, "fy")
-    has_prior = ibis.literal(min(inputs.fy) if inputs.fy else 0) < k.fy
+    # A prior year is one the run has: the year before, with its activity.
+    has_prior = k.fy.isin([y + 1 for y in inputs.fy])
     profile = has_prior & (k.prior_same.fill_null(ZERO) > ZERO)
     to_date = k.to_date.cast("float64")
     scaled = to_date * k.prior_full.cast("float64") / k.prior_same.cast("float64").nullif(0.0)

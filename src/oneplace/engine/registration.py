@@ -32,32 +32,68 @@ def place_registrations(inputs: Inputs) -> ir.Table:
     )
 
 
+def registration_spells(inputs: Inputs) -> ir.Table:
+    """Each person's place registrations as non-overlapping spells: person_id, spell_from,
+    spell_to (NULL: open), practice_code, locality_code.
+
+    The overlap rule is resolved once here, on the (small) registration table, so that
+    placing an event is a join that finds at most one spell. Every start date and every day
+    after an end date is a boundary; between two boundaries the set of covering registrations
+    does not change, and the covering registration that started last (ties: the higher
+    practice code) wins the whole stretch.
+    """
+    reg = place_registrations(inputs)
+    starts = reg.select("person_id", day=reg.start_date)
+    after = reg.filter(reg.end_date.notnull())
+    ends = after.select("person_id", day=after.end_date + ibis.interval(days=1))
+    bounds = starts.union(ends).distinct().view()
+    following = bounds.day.lead().over(group_by=bounds.person_id, order_by=bounds.day)
+    stretches = bounds.select(
+        "person_id", spell_from=bounds.day, spell_to=following - ibis.interval(days=1)
+    ).view()
+    covering = stretches.join(
+        reg,
+        [
+            stretches.person_id == reg.person_id,
+            reg.start_date <= stretches.spell_from,
+            reg.end_date.fill_null(ibis.date(9999, 12, 31)) >= stretches.spell_from,
+        ],
+    ).select(
+        stretches.person_id,
+        stretches.spell_from,
+        stretches.spell_to,
+        reg.practice_code,
+        reg.locality_code,
+        reg_start=reg.start_date,
+    )
+    rank = ibis.row_number().over(
+        group_by=[covering.person_id, covering.spell_from],
+        order_by=[ibis.desc(covering.reg_start), ibis.desc(covering.practice_code)],
+    )
+    return (
+        covering.mutate(_rank=rank)
+        .filter(ibis._["_rank"] == 0)
+        .select("person_id", "spell_from", "spell_to", "practice_code", "locality_code")
+    )
+
+
 def registered_on(inputs: Inputs, events: ir.Table, keys: Sequence[str], date: str) -> ir.Table:
     """``events`` (unique on ``keys``; with ``person_id`` and a date column ``date``) with the
     place registration covering that date: adds ``practice_code`` and ``locality_code``, both
     NULL when the person was not registered with a place practice on the date.
     """
-    keys = list(keys)
-    reg = place_registrations(inputs)
-    wanted = events.select(*dict.fromkeys([*keys, "person_id", date]))
-    covering = wanted.join(
-        reg,
+    spells = registration_spells(inputs).rename(spell_person="person_id")
+    # An open spell ends on the last day there is: no OR in the join condition, which would
+    # turn DuckDB's hash join into a nested loop.
+    spells = spells.mutate(spell_to=spells.spell_to.fill_null(ibis.date(9999, 12, 31)))
+    joined = events.left_join(
+        spells,
         [
-            wanted.person_id == reg.person_id,
-            reg.start_date <= wanted[date],
-            reg.end_date.isnull() | (reg.end_date >= wanted[date]),
+            events.person_id == spells.spell_person,
+            spells.spell_from <= events[date],
+            spells.spell_to >= events[date],
         ],
-    ).select(*keys, reg.practice_code, reg.locality_code, reg_start=reg.start_date)
-    rank = ibis.row_number().over(
-        group_by=[covering[k] for k in keys],
-        order_by=[ibis.desc(covering.reg_start), ibis.desc(covering.practice_code)],
     )
-    chosen = (
-        covering.mutate(_rank=rank)
-        .filter(ibis._["_rank"] == 0)
-        .select(*keys, "practice_code", "locality_code")
-    )
-    joined = events.left_join(chosen, [events[k] == chosen[k] for k in keys])
     return joined.select(
-        *[events[c] for c in events.columns], chosen.practice_code, chosen.locality_code
+        *[events[c] for c in events.columns], spells.practice_code, spells.locality_code
     )

@@ -104,12 +104,29 @@ DAILY_KEYS = (
 def spend_daily(inputs: Inputs) -> ir.Table:
     """The ``spend_daily`` result: attributed spend by day, setting, organisation, practice
     and locality."""
-    act = with_organisation(inputs, activity_in_years(inputs))
+    act = activity_in_years(inputs).select(
+        "activity_id", "person_id", "fy", "start_date", "setting", "provider_code", "cost_gbp"
+    )
     placed = registered_on(inputs, act, ["activity_id"], "start_date")
-    placed = placed.mutate(locality_code=placed.locality_code.fill_null(UNREGISTERED))
-    return placed.group_by(list(DAILY_KEYS)).agg(
+    # Summed by codes first; names and localities are attached to the (much smaller) sums.
+    sums = placed.group_by(["fy", "start_date", "setting", "provider_code", "practice_code"]).agg(
         cost_gbp=placed.cost_gbp.sum().cast(MONEY_TOTAL),
         activities=placed.count().cast("int64"),
+    )
+    named = with_organisation(inputs, sums).view()
+    practice = inputs.place_practice.select(p_code="code", p_net="network")
+    network = inputs.place_network.select(n_code="code", n_loc="locality")
+    j = named.left_join(practice, named.practice_code == practice.p_code).view()
+    k = j.left_join(network, j.p_net == network.n_code)
+    out = k.select(
+        *[c for c in DAILY_KEYS if c != "locality_code"],
+        "cost_gbp",
+        "activities",
+        locality_code=k.n_loc.fill_null(UNREGISTERED),
+    )
+    return out.group_by(list(DAILY_KEYS)).agg(
+        cost_gbp=out.cost_gbp.sum().cast(MONEY_TOTAL),
+        activities=out.activities.sum().cast("int64"),
     )
 
 

@@ -6,7 +6,8 @@ Rules:
 * **Month**: the calendar month of the activity's start date, within the run's financial
   years. **Locality**: of the registration on the start date (:mod:`.spend`; activity of
   people not registered with the place counts for the place only). **Segment**: the
-  person's segment in that financial year (:mod:`.segments`; registered people only).
+  person's segment in that financial year (:mod:`.segments`; registered people only; read
+  from :mod:`.person_spend`'s ``spend_cells``).
 * **Per head**: the month's spend over the people of the unit in the year (registered on
   1 October, :mod:`.population`), so spend per head per month adds up over the months to
   the year's spend per head.
@@ -32,9 +33,10 @@ import ibis.expr.types as ir
 
 from ..schema import HOSPITAL_SETTINGS
 from .money import rows_table
+from .person_spend import spend_cells
 from .population import locality_population
 from .segments import person_health
-from .spend import MONEY_TOTAL, WHOLE_PLACE, activity_in_years, daily
+from .spend import MONEY_TOTAL, WHOLE_PLACE, daily
 
 ZERO = ibis.literal(0, type=MONEY_TOTAL)
 TOP_PCT = (1, 5)
@@ -43,7 +45,7 @@ TOP_PCT = (1, 5)
 def _monthly(act: ir.Table, dimension: str, code, name) -> ir.Table:
     unit = act.select(
         "fy",
-        month=act.start_date.truncate("M"),
+        month=act.month if "month" in act.columns else act.start_date.truncate("M"),
         code=code,
         name=name,
         cost=act.cost_gbp,
@@ -64,14 +66,12 @@ def spend_by_month(inputs) -> ir.Table:
     act = daily(inputs).view()
     loc = inputs.place_locality.select(l_code="code", l_name="name")
     by_loc = act.join(loc, act.locality_code == loc.l_code)
-    ph = inputs.result("person_health", person_health)
-    seg = ph.select(s_person="person_id", s_fy="fy", segment="segment", s_name="segment_name")
-    people_act = activity_in_years(inputs)
-    by_seg = people_act.join(seg, [people_act.person_id == seg.s_person, people_act.fy == seg.s_fy])
+    cells = inputs.result("spend_cells", spend_cells)
+    by_seg = cells.mutate(segment_code=cells.segment.cast("string"))
     parts = [
         _monthly(act, "place", ibis.literal(WHOLE_PLACE), ibis.literal("Whole place")),
         _monthly(by_loc, "locality", by_loc.locality_code, by_loc.l_name),
-        _monthly(by_seg, "segment", by_seg.segment.cast("string"), by_seg.s_name),
+        _monthly(by_seg, "segment", by_seg.segment_code, by_seg.segment_name),
     ]
     months = (
         parts[0].union(parts[1].select(*parts[0].columns)).union(parts[2].select(*parts[0].columns))
@@ -89,6 +89,7 @@ def spend_by_month(inputs) -> ir.Table:
             dimension=ibis.literal("place"),
         )
     )
+    ph = inputs.result("person_health", person_health)
     sizes = ph.group_by(["fy", "segment"]).agg(population=ph.count())
     pops = pops.union(
         sizes.select(
@@ -119,27 +120,57 @@ def spend_by_month(inputs) -> ir.Table:
 def spend_concentration(inputs) -> ir.Table:
     """The ``spend_concentration`` result (see the module docstring)."""
     ph = inputs.result("person_health", person_health)
-    people = ph.select("person_id", "fy", "locality_code", "cost_gbp")
-    both = people.union(people.mutate(locality_code=ibis.literal(WHOLE_PLACE))).view()
-    w = ibis.window(group_by=[both.fy, both.locality_code])
-    rank = ibis.row_number().over(
-        group_by=[both.fy, both.locality_code],
-        order_by=[ibis.desc(both.cost_gbp), both.person_id],
-    )
-    ranked = both.mutate(
-        _rank=rank + 1, _n=both.count().over(w), _total=both.cost_gbp.sum().over(w)
-    ).view()
+    people = ph.select("person_id", "fy", "locality_code", "cost_gbp").view()
     tops = rows_table(inputs, [{"top_pct": p} for p in TOP_PCT], {"top_pct": "int32"})
-    j = ranked.cross_join(tops)
-    cut = (j["_n"].cast("float64") * j.top_pct.cast("float64") / 100.0).ceil().cast("int64")
-    j = j.filter(j["_rank"] <= cut)
-    out = j.group_by(["fy", "locality_code", "top_pct"]).agg(
-        people=j.count().cast("int64"),
-        population=j["_n"].max().cast("int64"),
-        cost_gbp=j.cost_gbp.sum().cast(MONEY_TOTAL),
-        total_gbp=j["_total"].max().cast(MONEY_TOTAL),
-        threshold_gbp=j.cost_gbp.min().cast(MONEY_TOTAL),
-    )
-    return out.mutate(
-        share_of_spend=out.cost_gbp.cast("float64") / out.total_gbp.cast("float64").nullif(0.0)
+    # Only people who spent anything need ranking: the rest of a top group spent nothing.
+    spenders = people.filter(people.cost_gbp > ZERO)
+    order = [ibis.desc(spenders.cost_gbp), spenders.person_id]
+    ranked = spenders.mutate(
+        place_rank=ibis.row_number().over(group_by=spenders.fy, order_by=order) + 1,
+        locality_rank=ibis.row_number().over(
+            group_by=[spenders.fy, spenders.locality_code], order_by=order
+        )
+        + 1,
+    ).view()
+    parts = []
+    for level, by, rank in (
+        ("place", ["fy"], "place_rank"),
+        ("locality", ["fy", "locality_code"], "locality_rank"),
+    ):
+        sizes = people.group_by(by).agg(
+            population=people.count().cast("int64"), total_gbp=people.cost_gbp.sum()
+        )
+        sizes = sizes.cross_join(tops)
+        sizes = sizes.mutate(
+            people=(sizes.population.cast("float64") * sizes.top_pct.cast("float64") / 100.0)
+            .ceil()
+            .cast("int64")
+        ).view()
+        # An equi-join on the (few) groups, then a filter: a range condition in the join
+        # itself would make DuckDB loop over every pair.
+        j = ranked.join(sizes, by)
+        j = j.filter(j[rank] <= j.people)
+        top = j.group_by([*by, "top_pct"]).agg(
+            cost_gbp=j.cost_gbp.sum().cast(MONEY_TOTAL),
+            spenders=j.count(),
+            least=j.cost_gbp.min(),
+        )
+        k = sizes.left_join(top, [*by, "top_pct"])
+        out = k.select(
+            sizes.fy,
+            locality_code=sizes.locality_code if level == "locality" else ibis.literal(WHOLE_PLACE),
+            top_pct=sizes.top_pct,
+            people=sizes.people,
+            population=sizes.population,
+            cost_gbp=k.cost_gbp.fill_null(ZERO).cast(MONEY_TOTAL),
+            total_gbp=sizes.total_gbp.cast(MONEY_TOTAL),
+            # The least any of the group spent: 0 when the group reaches beyond the spenders.
+            threshold_gbp=ibis.ifelse(k.spenders.fill_null(0) < sizes.people, ZERO, k.least).cast(
+                MONEY_TOTAL
+            ),
+        )
+        parts.append(out)
+    both = parts[0].union(parts[1].select(*parts[0].columns))
+    return both.mutate(
+        share_of_spend=both.cost_gbp.cast("float64") / both.total_gbp.cast("float64").nullif(0.0)
     )
