@@ -34,3 +34,9 @@ def financial_years(inputs: Inputs) -> ir.Table:
     """
     years = ibis.literal(list(inputs.fy), type="array<int32>")
     return inputs.place_locality.limit(1).select(fy=years).unnest("fy")
+
+
+def month_of(day: ir.DateValue) -> ir.DateValue:
+    """The first day of ``day``'s calendar month, as a DATE on every backend (Spark's
+    ``date_trunc`` gives a timestamp)."""
+    return ibis.date(day.year(), day.month(), 1)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from .calendar import month_of
 from .segments import person_health
 from .spend import MONEY_TOTAL, activity_in_years
 
@@ -55,5 +56,5 @@ def spend_cells(inputs) -> ir.Table:
     act = activity_in_years(inputs).select("person_id", "fy", "setting", "start_date", "cost_gbp")
     j = act.join(people, ["person_id", "fy"])
     return j.group_by(
-        [j.fy, j.start_date.truncate("M").name("month"), j.setting, *[j[k] for k in CELL_KEYS]]
+        [j.fy, month_of(j.start_date).name("month"), j.setting, *[j[k] for k in CELL_KEYS]]
     ).agg(cost_gbp=j.cost_gbp.sum().cast(MONEY_TOTAL), activities=j.count().cast("int64"))

@@ -32,6 +32,7 @@ import ibis
 import ibis.expr.types as ir
 
 from ..schema import HOSPITAL_SETTINGS
+from .calendar import month_of
 from .money import rows_table
 from .person_spend import spend_cells
 from .population import locality_population
@@ -45,7 +46,7 @@ TOP_PCT = (1, 5)
 def _monthly(act: ir.Table, dimension: str, code, name) -> ir.Table:
     unit = act.select(
         "fy",
-        month=act.month if "month" in act.columns else act.start_date.truncate("M"),
+        month=act.month if "month" in act.columns else month_of(act.start_date),
         code=code,
         name=name,
         cost=act.cost_gbp,
