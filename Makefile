@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/oneplace demo --people 50000 --dir demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/parity
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 tests --ignore=tests/parity
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/parity
 
 check: $(STAMP)
