@@ -413,6 +413,24 @@ SPECS += [
     ),
 ]
 
+# A complete 2024/25 after a leap year: 2023/24's last day (31 March 2024) is its day 365,
+# one past 2024/25's last day (364). Prior year: £100 hospital of £200 = 0.5; this year £50 of
+# £100 = 0.5. Compared day by day the prior year would lose 31 March and read 0.0.
+SPECS += [
+    Spec(
+        "a complete year's hospital share is compared with the whole prior year, leap day and all",
+        where(hospital_share_to_date, fy=2024, locality_code="ALL"),
+        _a(
+            community("1", "2023-04-01", "100.00"),
+            outpatient("2", "2024-03-31", "100.00"),
+            community("3", "2024-04-01", "50.00"),
+            outpatient("4", "2025-03-31", "50.00"),
+        ),
+        [{"hospital_share": 0.5, "prior_year_share": 0.5, "change_points": 0.0, "falling": False}],
+        fy=(2023, 2024),
+    ),
+]
+
 # Built on stored results, as in a run (see Spec.materialise): spend, and for the budgets
 # the person-years and fair shares.
 STORED = {

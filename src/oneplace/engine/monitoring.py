@@ -20,7 +20,8 @@ Rules:
   budget is its fair-share target (:mod:`.fair_shares`). Variance = budget - forecast
   (positive: forecast underspend).
 * **Hospital share to date**: hospital spend (:data:`oneplace.schema.HOSPITAL_SETTINGS`) over
-  all spend to the cut-off, against the same period of the prior year; ``falling`` when it
+  all spend to the cut-off, against the same period of the prior year (the whole prior year
+  when the year is complete); ``falling`` when it
   is lower (NULL without a prior year).
 
 Result contracts:
@@ -235,9 +236,10 @@ def hospital_share_to_date(inputs) -> ir.Table:
         hospital_gbp=j.hospital.sum().cast(MONEY_TOTAL),
         total_gbp=j.cost_gbp.sum().cast(MONEY_TOTAL),
     )
-    c = cuts.select(c_fy="fy", cut_day="day")
+    c = cuts.select(c_fy="fy", cut_day="day", c_complete="year_complete")
     pj = marked.join(c, marked.next_fy == c.c_fy)
-    pj = pj.filter(pj.day <= pj.cut_day)
+    # A complete year is compared with the whole prior year (which may be a day longer).
+    pj = pj.filter((pj.day <= pj.cut_day) | pj.c_complete)
     prior = pj.group_by([pj.next_fy.name("fy"), pj.locality_code]).agg(
         p_hospital=pj.hospital.sum().cast("float64"), p_total=pj.cost_gbp.sum().cast("float64")
     )
