@@ -76,20 +76,6 @@ def with_organisation(inputs: Inputs, activity: ir.Table) -> ir.Table:
     return joined.select(*activity.columns, organisation_code=code, organisation_name=name)
 
 
-def with_locality(inputs: Inputs, activity: ir.Table) -> ir.Table:
-    """Adds ``locality_code``: the registration's locality on the start date, or
-    'UNREGISTERED'."""
-    placed = registered_on(inputs, activity, ["activity_id"], "start_date")
-    return placed.mutate(locality_code=placed.locality_code.fill_null(UNREGISTERED)).drop(
-        "practice_code"
-    )
-
-
-def attributed_activity(inputs: Inputs) -> ir.Table:
-    """Activity of the run's years with fy, organisation and locality attributed."""
-    return with_locality(inputs, with_organisation(inputs, activity_in_years(inputs)))
-
-
 DAILY_KEYS = (
     "fy",
     "start_date",
