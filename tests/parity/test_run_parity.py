@@ -39,7 +39,8 @@ def test_run_on_spark_writes_what_duckdb_writes(tiny_workspace, spark) -> None:
     with tiny_workspace.connect() as con:
         for name in RESULTS:
             stamps = con.execute(f'SELECT DISTINCT run_id FROM "{name}"').fetchall()
-            assert stamps == [(on_spark.run_id,)]
+            # The tiny place has no budget: the results that need one have no rows to stamp.
+            assert stamps == ([(on_spark.run_id,)] if on_spark.results[name] else []), name
         engines = con.execute("SELECT engine FROM runs WHERE finished_at IS NOT NULL").fetchall()
     assert sorted(engines) == [("duckdb",), ("spark",)]
 
