@@ -59,17 +59,16 @@ def _title(text: str) -> dict:
     }
 
 
-def _figure(title: str, height: int) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(
-        template="none",
-        title=_title(title),
-        height=height,
-        **_LAYOUT,
-    )
+def styled(fig: go.Figure, title: str, height: int, **layout) -> go.Figure:
+    """``fig`` in the report's style: title, height, fonts and axes (``layout`` overrides)."""
+    fig.update_layout(template="none", title=_title(title), height=height, **{**_LAYOUT, **layout})
     fig.update_xaxes(**_AXIS)
     fig.update_yaxes(**_AXIS)
     return fig
+
+
+def _figure(title: str, height: int) -> go.Figure:
+    return styled(go.Figure(), title, height)
 
 
 def age_band_order(band: str) -> int:

@@ -29,14 +29,13 @@ from plotly.subplots import make_subplots
 from ..engine.settlement import RULES
 from ..place import Place
 from .figures import (
-    _AXIS,
     _LAYOUT,
     LINE_COLOURS,
     NHS_BLUE,
     NHS_DARK_BLUE,
     NHS_GREY,
     NHS_PINK,
-    _title,
+    styled,
 )
 from .formatting import MISSING, Formatter, fy_label
 from .sections import (
@@ -262,15 +261,8 @@ def _subplots_layout(fig: go.Figure, title: str, height: int, top: int = 110) ->
         "y": 1 - 42 / height,
         "yanchor": "top",
     }
-    fig.update_layout(
-        template="none",
-        title=_title(title),
-        height=height,
-        **{**_LAYOUT, "margin": {"l": 10, "r": 10, "t": top, "b": 10}, "legend": legend},
-    )
-    fig.update_xaxes(**_AXIS)
-    fig.update_yaxes(**_AXIS)
-    return fig
+    margin = {"l": 10, "r": 10, "t": top, "b": 10}
+    return styled(fig, title, height, margin=margin, legend=legend)
 
 
 def _empty_part(id: str, title: str, lead: str) -> Part:
@@ -941,15 +933,9 @@ def concentration_figure(frame: pd.DataFrame, fy: int) -> go.Figure:
                 hovertemplate=f"%{{x}}: top {top}% of people, %{{y:.1f}}% of spend<extra></extra>",
             )
         )
-    fig.update_layout(
-        template="none",
-        title=_title(f"Share of spend on the people who cost most, {fy_label(fy)}"),
-        height=400,
-        barmode="group",
-        **_LAYOUT,
-    )
-    fig.update_xaxes(**_AXIS)
-    fig.update_yaxes(**_AXIS, title="Share of spend", ticksuffix="%", rangemode="tozero")
+    title = f"Share of spend on the people who cost most, {fy_label(fy)}"
+    styled(fig, title, 400, barmode="group")
+    fig.update_yaxes(title="Share of spend", ticksuffix="%", rangemode="tozero")
     return fig
 
 
