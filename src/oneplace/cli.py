@@ -22,6 +22,7 @@ from typer.core import TyperGroup
 
 from .errors import UserError
 from .mssp.cli import app as mssp_app
+from .stats.cli import app as stats_app
 
 console = Console()
 err_console = Console(stderr=True)
@@ -273,6 +274,7 @@ def score(
 
 
 app.add_typer(mssp_app, name="mssp")
+app.add_typer(stats_app, name="stats")
 
 
 # --- runs and results ------------------------------------------------------------------------
