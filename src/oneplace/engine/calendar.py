@@ -40,3 +40,11 @@ def month_of(day: ir.DateValue) -> ir.DateValue:
     """The first day of ``day``'s calendar month, as a DATE on every backend (Spark's
     ``date_trunc`` gives a timestamp)."""
     return ibis.date(day.year(), day.month(), 1)
+
+
+def add_days(day: ir.DateValue, days: int) -> ir.DateValue:
+    """``day`` plus ``days`` days, as a DATE on every backend. DuckDB's date + interval gives
+    a TIMESTAMP, and an event date compared with a timestamp is cast row by row (a join of
+    the activity to registration spells took twice as long). Ibis types the sum as a date and
+    would drop a plain cast to date, hence the round trip through timestamp."""
+    return (day + ibis.interval(days=days)).cast("timestamp").date()

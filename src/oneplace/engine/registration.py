@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
+from .calendar import add_days
 from .inputs import Inputs
 
 UNREGISTERED = "UNREGISTERED"
@@ -45,11 +46,11 @@ def registration_spells(inputs: Inputs) -> ir.Table:
     reg = place_registrations(inputs)
     starts = reg.select("person_id", day=reg.start_date)
     after = reg.filter(reg.end_date.notnull())
-    ends = after.select("person_id", day=after.end_date + ibis.interval(days=1))
+    ends = after.select("person_id", day=add_days(after.end_date, 1))
     bounds = starts.union(ends).distinct().view()
     following = bounds.day.lead().over(group_by=bounds.person_id, order_by=bounds.day)
     stretches = bounds.select(
-        "person_id", spell_from=bounds.day, spell_to=following - ibis.interval(days=1)
+        "person_id", spell_from=bounds.day, spell_to=add_days(following, -1)
     ).view()
     covering = stretches.join(
         reg,
