@@ -21,6 +21,10 @@ the rest is an ordinary CSV with a header row. Files:
 - ``comorbidity_weights.csv``: Charlson 1987, Quan 2011 and van Walraven 2009 weights.
 - ``hfrs_gilbert2018.csv``: the Hospital Frailty Risk Score's 109 codes and their points.
 - ``segment_codes_icd10.csv``: the pregnancy and palliative care codes of the segment rules.
+- ``acsc_chronic_nhsof.csv``: the chronic ambulatory care sensitive conditions of NHS
+  Outcomes Framework indicator 2.3.i, primary-diagnosis codes per condition, the secondary
+  codes a row needs (acute bronchitis counts only with COPD) and, as notes, the procedure
+  exclusions the engine cannot apply.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ TABLES = (
     "comorbidity_weights",
     "hfrs_gilbert2018",
     "segment_codes_icd10",
+    "acsc_chronic_nhsof",
 )
 
 
