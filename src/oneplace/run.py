@@ -42,13 +42,19 @@ from .backends import (
 )
 from .engine import CANONICAL_TABLES, INPUT_TABLES, RESULTS, EngineError, Inputs
 from .errors import UserError, WorkspaceError
+from .outcomes.framework import incentive_payout_table, outcome_scores_table
+from .outcomes.values import indicator_values_table
 from .place.model import Place
 from .settle import settlement_table
 from .workspace import Workspace
 
 Progress = Callable[[str, float], None]
-# Results built in Python from stored results, after the engine's (exact-money statements).
+# Results built in Python from stored results, after the engine's, in this order: the
+# published statistics on small tables of counts, and exact-money statements.
 PYTHON_RESULTS: dict[str, Callable[[duckdb.DuckDBPyConnection, Place], pa.Table]] = {
+    "indicator_values": indicator_values_table,
+    "outcome_scores": outcome_scores_table,
+    "incentive_payout": incentive_payout_table,
     "settlement": settlement_table,
 }
 ALL_RESULTS = (*RESULTS, *PYTHON_RESULTS)
@@ -153,7 +159,7 @@ def _write_python_results(con: duckdb.DuckDBPyConnection, place: Place, run_id: 
         except UserError:
             raise
         except Exception as exc:
-            raise EngineError(name, "settle", exc) from exc
+            raise EngineError(name, "build in Python", exc) from exc
         table = table.append_column("run_id", pa.array([run_id] * table.num_rows, pa.string()))
         con.register("_oneplace_result", table)
         try:
@@ -178,7 +184,7 @@ def _commit(
             progress(f"writing {name}", i / len(ALL_RESULTS))
             write(name)
             (counts[name],) = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()
-        progress("settling the risk share", len(RESULTS) / len(ALL_RESULTS))
+        progress("scoring outcomes and settling the risk share", len(RESULTS) / len(ALL_RESULTS))
         _write_python_results(con, ws.place, run_id)
         for name in PYTHON_RESULTS:
             (counts[name],) = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()

@@ -14,8 +14,9 @@ report draws.
   under its organisation code (:mod:`oneplace.engine.spend`'s attribution). A party with
   neither (often the commissioner, which holds shares but provides no care) has no position:
   it takes its shares of the pool and no variance of its own.
-* **Quality score**: the agreement's interim ``quality_score`` (the outcomes engine will
-  supply it).
+* **Quality score**: the overall score of the place's outcomes framework for the year
+  (``outcome_scores``, :mod:`oneplace.outcomes.framework` rule O3); without a framework, the
+  agreement's own ``quality_score``.
 
 Result contract ``settlement``: fy INT, agreement, party (organisation code, 'risk reserve',
 or 'SYSTEM' for the system statement), party_name, party_kind (partner | commissioner | reserve
@@ -99,10 +100,25 @@ def covered_spend(con: duckdb.DuckDBPyConnection, place: Place, fy: int) -> dict
     return {code: Decimal(total) for code, total in rows}
 
 
+def quality_score(con: duckdb.DuckDBPyConnection, place: Place, fy: int) -> Decimal | None:
+    """The outcomes score of year ``fy`` for the quality gate: the outcomes framework's
+    overall score when the place has one, else None (the agreement's own ``quality_score``)."""
+    if place.outcomes is None:
+        return None
+    from .outcomes.framework import outcomes_score
+
+    return outcomes_score(con, fy)
+
+
 def settle_year(con: duckdb.DuckDBPyConnection, place: Place, fy: int) -> Settlement:
     """Settle year ``fy`` of the place's agreement from the stored ``spend`` result."""
     spend = covered_spend(con, place, fy)
-    return settle(place.risk_share, positions(place, fy, spend), pool_budget(place, fy))
+    return settle(
+        place.risk_share,
+        positions(place, fy, spend),
+        pool_budget(place, fy),
+        quality_score=quality_score(con, place, fy),
+    )
 
 
 def settlement_table(con: duckdb.DuckDBPyConnection, place: Place) -> pa.Table:

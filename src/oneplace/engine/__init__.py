@@ -16,6 +16,7 @@ from .errors import EngineError
 from .fair_shares import fair_shares
 from .health_summary import population_health_summary
 from .high_intensity import high_intensity_users
+from .indicators import indicator_cells, indicator_monthly
 from .inputs import CANONICAL_TABLES, INPUT_TABLES, PLACE_TABLES, Inputs
 from .monitoring import hospital_share_to_date, spend_against_budget
 from .person_health import person_comorbidity
@@ -44,9 +45,13 @@ RESULTS: dict[str, Callable[[Inputs], ibis.Table]] = {
     "spend_by_month": spend_by_month,
     "spend_concentration": spend_concentration,
     "budget_projection": budget_projection,
+    "indicator_cells": indicator_cells,
+    "indicator_monthly": indicator_monthly,
 }
 
 __all__ = [
+    "indicator_cells",
+    "indicator_monthly",
     "spend_cells",
     "spend_daily",
     "spend_concentration",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import ibis
 
 if TYPE_CHECKING:  # imported when used: `oneplace score` needs the engine but not the place
+    from ..outcomes.library import Indicator
     from ..place.model import Budget, Finance, Place, PopulationHealth
 
 CANONICAL_TABLES = ("person", "registration", "activity", "diagnosis")
@@ -38,6 +39,8 @@ class Inputs:
     # The place's pooled budgets and money settings (fair shares, projection, as-of date).
     budgets: tuple[Budget, ...] = field(default=())
     finance: Finance | None = field(default=None)
+    # The indicators to count: empty means the library's (oneplace.outcomes.library).
+    indicators: tuple[Indicator, ...] = field(default=())
     # Results the run has already materialised, by name: a capability built on another
     # (segments on person_health) reads the stored table rather than recomputing it.
     results: dict[str, ibis.Table] = field(default_factory=dict)
@@ -74,6 +77,13 @@ class Inputs:
         return next((b for b in self.budgets if b.year == fy), None)
 
     @property
+    def indicator_definitions(self) -> tuple[Indicator, ...]:
+        """The indicators the run counts: the place's (library and own), else the library."""
+        from ..outcomes.library import library
+
+        return self.indicators or library()
+
+    @property
     def settings(self) -> PopulationHealth:
         """The place's population health settings (the defaults when none were given)."""
         from ..place.model import PopulationHealth
@@ -85,8 +95,13 @@ def settings_of(place: Place | None, health: PopulationHealth | None = None) -> 
     """The keyword arguments of :class:`Inputs` that come from the place file."""
     if place is None:
         return {"health": health}
+    from ..outcomes.framework import own_definitions
+    from ..outcomes.library import indicators_of
+
+    own = own_definitions(place.outcomes)
     return {
         "health": health or place.population_health,
         "budgets": tuple(place.budgets),
         "finance": place.finance,
+        "indicators": indicators_of(own) if own else (),
     }

@@ -30,6 +30,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from ..schema import HOSPITAL_SETTINGS
 from . import comorbidity as cm
 from .calendar import financial_years
 from .inputs import Inputs
@@ -48,9 +49,9 @@ def year_end(fy: ir.IntegerValue) -> ir.DateValue:
     return ibis.date(fy + 1, 3, 31)
 
 
-def people_of_years(inputs: Inputs) -> ir.Table:
-    """Registered people by fy, with practice, network and locality, age and IMD quintile."""
-    people = registered_people(inputs)
+def described(inputs: Inputs, people: ir.Table) -> ir.Table:
+    """``people`` (person x fy rows with the person's columns and a place ``practice_code``
+    and ``locality_code``) with network, age, ESP age band and IMD quintile."""
     practice = inputs.place_practice.select(p_code="code", network_code="network")
     joined = people.left_join(practice, people.practice_code == practice.p_code)
     age = (joined.fy - joined.year_of_birth).cast("int32")
@@ -66,6 +67,11 @@ def people_of_years(inputs: Inputs) -> ir.Table:
         age_band=age_band(age),
         imd_quintile=imd_quintile(joined.imd_decile),
     )
+
+
+def people_of_years(inputs: Inputs) -> ir.Table:
+    """Registered people by fy, with practice, network and locality, age and IMD quintile."""
+    return described(inputs, registered_people(inputs))
 
 
 def _diagnoses_by_year(inputs: Inputs, diagnoses: ir.Table, lookback: int | None) -> ir.Table:
@@ -125,7 +131,7 @@ def person_comorbidity(inputs: Inputs) -> ir.Table:
 def use_of_services(inputs: Inputs) -> ir.Table:
     """Per person and fy with any activity: ae_attendances, ae_peak_month (the most A&E
     attendances in one calendar month), emergency_admissions, bed_days,
-    elective_admissions, activities and cost_gbp."""
+    elective_admissions, activities, cost_gbp and hospital_cost_gbp (hospital settings)."""
     act = activity_in_years(inputs)
     is_ae = act.setting == A_AND_E
     is_nel = act.setting == EMERGENCY
@@ -137,6 +143,11 @@ def use_of_services(inputs: Inputs) -> ir.Table:
         elective_admissions=act.setting.isin(ELECTIVE).cast("int64").sum().cast("int64"),
         activities=act.count().cast("int64"),
         cost_gbp=act.cost_gbp.sum().cast(MONEY_TOTAL),
+        hospital_cost_gbp=ibis.ifelse(
+            act.setting.isin(HOSPITAL_SETTINGS), act.cost_gbp, ibis.literal(0, type=MONEY_TOTAL)
+        )
+        .sum()
+        .cast(MONEY_TOTAL),
     )
     ae = act.filter(is_ae)
     monthly = ae.group_by([*KEYS, ae.start_date.year().name("y"), ae.start_date.month().name("m")])

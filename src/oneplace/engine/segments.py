@@ -31,8 +31,8 @@ Result contracts:
 * ``person_health``: person_id, fy INT, practice_code, network_code, locality_code, age INT,
   age_band, sex, imd_quintile INT, charlson BIGINT, elixhauser BIGINT, hfrs DOUBLE,
   hfrs_band, segment INT (1-8), segment_name, high_intensity_user BOOLEAN, ae_attendances,
-  emergency_admissions, bed_days, elective_admissions, activities BIGINT, cost_gbp
-  DECIMAL(38,2).
+  emergency_admissions, bed_days, elective_admissions, activities BIGINT, cost_gbp,
+  hospital_cost_gbp (in :data:`oneplace.schema.HOSPITAL_SETTINGS`) DECIMAL(38,2).
 * ``segments``: fy, segment, segment_name, people, cost_gbp, cost_per_head DOUBLE.
 * ``segment_use``: fy, segment, setting, activities, cost_gbp, activities_per_1000 DOUBLE
   (use of each setting by the segment's people).
@@ -130,6 +130,7 @@ def person_health(inputs: Inputs) -> ir.Table:
         elective_admissions=elective,
         activities=j.activities.fill_null(zero),
         cost_gbp=j.cost_gbp.fill_null(ibis.literal(0, type=MONEY_TOTAL)),
+        hospital_cost_gbp=j.hospital_cost_gbp.fill_null(ibis.literal(0, type=MONEY_TOTAL)),
     )
     # The name by a join, not a CASE on the segment expression: that would repeat the whole
     # rule expression eight times, which Spark's optimiser cannot digest.

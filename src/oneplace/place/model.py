@@ -2,7 +2,8 @@
 
 One YAML file describes a partnership; pydantic validates it. Every error in a file is
 reported together with its path (``organisations[3].kind: ...``) by :func:`load_place`.
-Later issues add the risk-share agreement and the outcomes framework to the same file.
+The risk-share agreement (:mod:`.riskshare`) and the outcomes framework (:mod:`.outcomes`) are
+declared in the same file.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..schema.tables import SETTING
+from .outcomes import OutcomesFramework, outcomes_problems
 from .riskshare import RiskShare, risk_share_problems
 
 
@@ -192,6 +194,7 @@ class Place(_Strict):
     population_health: PopulationHealth = Field(default_factory=PopulationHealth)
     risk_share: RiskShare | None = None
     finance: Finance = Field(default_factory=Finance)
+    outcomes: OutcomesFramework | None = None
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Place:
@@ -254,4 +257,15 @@ def reference_problems(data: dict) -> list[str]:
                     f"budgets[{i}].by_organisation: {code!r} is not an organisation code"
                 )
     problems += risk_share_problems(data.get("risk_share"), items("organisations"))
+    problems += outcomes_problems(data.get("outcomes"), items("organisations"))
+    agreement = data.get("risk_share")
+    if (
+        isinstance(data.get("outcomes"), dict)
+        and isinstance(agreement, dict)
+        and agreement.get("quality_score") is not None
+    ):
+        problems.append(
+            "risk_share.quality_score: the outcomes framework supplies the outcomes score; "
+            "remove quality_score"
+        )
     return problems

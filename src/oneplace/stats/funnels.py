@@ -198,6 +198,9 @@ def dsr_funnel_significance(
     with np.errstate(divide="ignore", invalid="ignore"):
         derived = np.where(o > 0, o / r * multiplier, np.nan)
     usable = np.isfinite(derived)
+    if not usable.any():  # no unit has events: nothing to judge against
+        labels = np.full(o.shape, TOO_FEW_FOR_DSR, dtype=object)
+        return labels.astype(str)
     baseline = o[usable].sum() / derived[usable].sum()
     labels = np.asarray(_poisson_labels(o, np.where(usable, derived, 1), ~usable, baseline), object)
     labels[o < 10] = TOO_FEW_FOR_DSR
