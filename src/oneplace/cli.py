@@ -372,6 +372,29 @@ def export(
     console.print(f"wrote {out} ({t.num_rows:,} rows)")
 
 
+@app.command()
+def report(
+    workspace: WorkspaceArg,
+    out: Annotated[Path, typer.Option("--out", help="File to write: .html")],
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public",
+            help="For outside the partnership: counts under 5 suppressed, others rounded to 5",
+        ),
+    ] = False,
+) -> None:
+    """Write the report of the latest run: one self-contained HTML page."""
+    from .web.report import write_report
+    from .workspace import Workspace
+
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise UserError(f"{out}: --out must end in .html")
+    path = write_report(Workspace.open(workspace), out, public=public)
+    kind = "public report (disclosure control applied)" if public else "report"
+    console.print(f"wrote {kind} {path}")
+
+
 # --- the demo --------------------------------------------------------------------------------
 @app.command()
 def demo(
@@ -381,6 +404,9 @@ def demo(
     ] = Path("demo"),
     seed: Annotated[int, typer.Option(help="Random seed")] = 1,
     engine: Annotated[str, typer.Option(help="duckdb (default) or spark")] = "duckdb",
+    public: Annotated[
+        bool, typer.Option("--public", help="Also write DIR/report-public.html")
+    ] = False,
 ) -> None:
     """Synthesise a place, load it, run every analysis and write DIR/report.html."""
     from . import synth as synth_mod
@@ -410,6 +436,9 @@ def demo(
         f"5/5 wrote [bold]{report_path}[/] (run {run_result.run_id}) "
         f"in {time.perf_counter() - started:,.1f} s"
     )
+    if public:
+        public_path = write_report(ws, folder / "report-public.html", public=True)
+        console.print(f"wrote the public version [bold]{public_path}[/]")
 
 
 def main() -> None:

@@ -81,20 +81,22 @@ def population_pyramid(data: pd.DataFrame | pa.Table) -> go.Figure:
     """Population by age band and sex (columns age_band, sex, people): males to the left.
 
     Only sexes M and F are drawn; the report counts the others (I, U) beside the figure.
+    A missing number of people (suppressed by disclosure control) has no bar and no hover text.
     """
     df = as_frame(data)
-    df = df[df["sex"].isin(["M", "F"])].groupby(["age_band", "sex"], as_index=False)["people"].sum()
+    df = df[df["sex"].isin(["M", "F"])].groupby(["age_band", "sex"], as_index=False)["people"]
+    df = df.sum(min_count=1)  # a band of suppressed counts only stays missing, not 0
     bands = sorted(df["age_band"].unique(), key=age_band_order)
     fig = _figure("Population by age and sex", 480)
     peak = 0
     for sex, name, colour, sign in (("M", "Males", NHS_BLUE, -1), ("F", "Females", NHS_PINK, 1)):
         people = df[df["sex"] == sex].set_index("age_band")["people"].reindex(bands, fill_value=0)
-        peak = max(peak, int(people.max()) if len(people) else 0)
+        peak = max(peak, int(people.max()) if people.notna().any() else 0)
         fig.add_trace(
             go.Bar(
                 y=bands,
-                x=[sign * int(v) for v in people],
-                customdata=[int(v) for v in people],
+                x=[None if pd.isna(v) else sign * int(v) for v in people],
+                customdata=[None if pd.isna(v) else int(v) for v in people],
                 orientation="h",
                 name=name,
                 marker_color=colour,

@@ -2,6 +2,10 @@
 
 Read from the latest run's ``segments``, ``population_health_summary`` and
 ``high_intensity_users`` tables (small aggregates), for the report's financial year.
+
+Each chart draws a frame (``segment_frame``, ``frailty_frame``, ``hiu_frame``) that holds the
+shares and rates it shows beside the counts they come from, so that a public page can pass it
+through disclosure control (:data:`SEGMENT_COUNTS` and the like declare which is which).
 """
 
 from __future__ import annotations
@@ -21,6 +25,26 @@ from .sections import Table, locality_names
 
 HEALTH_TABLES = ("segments", "population_health_summary", "high_intensity_users")
 OLDEST = ("75-79", "80-84", "85-89", "90+")
+# For disclosure control: the counts of each frame, and which count each share or rate is of.
+# A group of people whose count is suppressed has every share, rate and per-head figure of it
+# withheld, its share of spend included; its spend in pounds is shown (money is not a count).
+SEGMENT_COUNTS = ["people"]
+SEGMENT_DERIVED = {k: ["people"] for k in ("people_share", "spend_share", "cost_per_head")}
+FRAILTY_COUNTS = ["people", "hfrs_scored", "hfrs_intermediate", "hfrs_high"]
+FRAILTY_DERIVED = {
+    "hfrs_intermediate_per_100": ["hfrs_intermediate", "people"],
+    "hfrs_high_per_100": ["hfrs_high", "people"],
+    "charlson_mean": ["people"],
+}
+HIU_COUNTS = ["people", "hiu_people"]
+HIU_DERIVED = {
+    "per_1000": ["hiu_people", "people"],
+    "hiu_people_share": ["hiu_people", "people"],
+    **{
+        k: ["hiu_people"]
+        for k in ("ae_share", "emergency_admission_share", "bed_day_share", "cost_share")
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -59,10 +83,18 @@ def read_health(con: duckdb.DuckDBPyConnection, run_id: str, fy: int) -> Health:
 
 
 # -- segments ----------------------------------------------------------------------------------
+def segment_frame(seg: pd.DataFrame) -> pd.DataFrame:
+    """The segments with each one's share of the people and of the spend (fractions)."""
+    return seg.assign(
+        people_share=seg["people"] / seg["people"].sum(),
+        spend_share=seg["cost_gbp"].astype(float) / float(seg["cost_gbp"].sum()),
+    )
+
+
 def segment_pyramid(seg: pd.DataFrame) -> go.Figure:
-    """Each segment's share of the people (left) against its share of the spend (right)."""
-    people = seg["people"] / seg["people"].sum()
-    spend = seg["cost_gbp"].astype(float) / float(seg["cost_gbp"].sum())
+    """Each segment's share of the people (left) against its share of the spend (right), from
+    :func:`segment_frame` (a missing share has no bar)."""
+    people, spend = seg["people_share"], seg["spend_share"]
     labels = [f"{s}. {n}" for s, n in zip(seg["segment"], seg["segment_name"], strict=True)]
     fig = go.Figure()
     fig.add_trace(
@@ -108,10 +140,10 @@ def segment_table(seg: pd.DataFrame, fmt: Formatter, fy: int) -> Table:
         [
             f"{r.segment}. {r.segment_name}",
             fmt.count(r.people),
-            fmt.percent(r.people / total_people if total_people else None),
+            fmt.percent(r.people / total_people if total_people else None, of=[r.people]),
             fmt.money(r.cost_gbp),
-            fmt.percent(float(r.cost_gbp / total_gbp) if total_gbp else None),
-            fmt.per_head(r.cost_gbp / r.people if r.people else None),
+            fmt.percent(float(r.cost_gbp / total_gbp) if total_gbp else None, of=[r.people]),
+            fmt.per_head(r.cost_gbp / r.people if r.people else None, of=[r.people]),
         ]
         for r in seg.itertuples()
     ]
@@ -128,20 +160,28 @@ def segment_table(seg: pd.DataFrame, fmt: Formatter, fy: int) -> Table:
 
 
 # -- frailty -----------------------------------------------------------------------------------
-def frailty_by_age(by_age: pd.DataFrame) -> go.Figure:
-    """People aged 75+ at intermediate and high HFRS risk, per 100 of the age band."""
+def frailty_frame(by_age: pd.DataFrame) -> pd.DataFrame:
+    """The age bands 75 and over, oldest last, with people at intermediate and at high HFRS
+    risk per 100 of the band (``hfrs_intermediate_per_100``, ``hfrs_high_per_100``)."""
     df = by_age[by_age["age_band"].isin(OLDEST)].copy()
     df = df.sort_values("age_band", key=lambda s: s.map(age_band_order))
+    for column in ("hfrs_intermediate", "hfrs_high"):
+        df[f"{column}_per_100"] = 100 * df[column] / df["people"].where(df["people"] > 0)
+    return df
+
+
+def frailty_by_age(df: pd.DataFrame) -> go.Figure:
+    """People aged 75+ at intermediate and high HFRS risk, per 100 of the age band, from
+    :func:`frailty_frame` (a missing rate has no bar)."""
     fig = go.Figure()
     for column, name, colour in (
         ("hfrs_intermediate", "Intermediate risk (5-15)", NHS_BLUE),
         ("hfrs_high", "High risk (over 15)", NHS_DARK_BLUE),
     ):
-        rate = 100 * df[column] / df["people"].where(df["people"] > 0)
         fig.add_trace(
             go.Bar(
                 x=list(df["age_band"]),
-                y=list(rate),
+                y=list(df[f"{column}_per_100"]),
                 name=name,
                 marker_color=colour,
                 hovertemplate="%{x}: %{y:.1f} per 100<extra></extra>",
@@ -159,15 +199,17 @@ def frailty_by_age(by_age: pd.DataFrame) -> go.Figure:
 
 
 def frailty_table(by_age: pd.DataFrame, fmt: Formatter, fy: int) -> Table:
-    df = by_age[by_age["age_band"].isin(OLDEST)]
-    df = df.sort_values("age_band", key=lambda s: s.map(age_band_order))
+    df = frailty_frame(by_age)
     rows = [
         [
             r.age_band,
             fmt.count(r.people),
             fmt.count(r.hfrs_intermediate),
             fmt.count(r.hfrs_high),
-            fmt.percent((r.hfrs_intermediate + r.hfrs_high) / r.people if r.people else None),
+            fmt.percent(
+                (r.hfrs_intermediate + r.hfrs_high) / r.people if r.people else None,
+                of=[r.hfrs_intermediate, r.hfrs_high, r.people],
+            ),
         ]
         for r in df.itertuples()
     ]
@@ -242,11 +284,11 @@ def hiu_table(df: pd.DataFrame, fmt: Formatter, fy: int, rule: str) -> Table:
         [
             r.name,
             fmt.count(r.hiu_people),
-            fmt.percent(r.hiu_people_share, 2),
-            fmt.percent(r.ae_share),
-            fmt.percent(r.emergency_admission_share),
-            fmt.percent(r.bed_day_share),
-            fmt.percent(r.cost_share),
+            fmt.percent(r.hiu_people_share, 2, of=[r.hiu_people, r.people]),
+            fmt.percent(r.ae_share, of=[r.hiu_people]),
+            fmt.percent(r.emergency_admission_share, of=[r.hiu_people]),
+            fmt.percent(r.bed_day_share, of=[r.hiu_people]),
+            fmt.percent(r.cost_share, of=[r.hiu_people]),
         ]
         for r in df.itertuples()
     ]

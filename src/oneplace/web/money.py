@@ -10,7 +10,11 @@ place without a risk-share agreement) reads as no rows: each section then says w
 missing instead of failing.
 
 :func:`money_parts` returns the sections' parts (id, title, lead sentence, one figure,
-tables); :mod:`oneplace.web.report` turns them into page sections.
+tables); :mod:`oneplace.web.report` turns them into page sections. On a public page
+(``fmt.public``) counts of people go through disclosure control, and so do the per-head
+figures and shares of a count (:data:`MONTH_DERIVED`, :data:`CONCENTRATION_DERIVED`); money
+is shown as it is, and the concentration table leaves out the spend of the last person in the
+top 1% or 5% (one person's spend).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from .figures import (
     NHS_PINK,
     styled,
 )
-from .formatting import MISSING, Formatter, fy_label
+from .formatting import MISSING, SUPPRESSED, Formatter, fy_label
 from .sections import (
     WHOLE_PLACE,
     Table,
@@ -107,6 +111,9 @@ KIND_NAMES = {
     "reserve": "Risk reserve",
 }
 MONTHS = ("Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar")
+# For disclosure control on a public page: which figure of a frame is of which count.
+MONTH_DERIVED = {k: ["population"] for k in ("per_head", "cost_per_head", "hospital_share")}
+CONCENTRATION_DERIVED = {"share_of_spend": ["people"]}
 
 
 @dataclass(frozen=True)
@@ -234,9 +241,12 @@ def _day(d: object) -> str:
     return f"{d.day} {d:%B %Y}"
 
 
-def signed_percent(fmt: Formatter, x: object, digits: int = 1) -> str:
-    """A share with an explicit sign: +4.7% / −4.8% (a true minus, as money has)."""
-    s = fmt.percent(x, digits)
+def signed_percent(fmt: Formatter, x: object, digits: int = 1, of: list | None = None) -> str:
+    """A share with an explicit sign: +4.7% / −4.8% (a true minus, as money has); ``of`` as
+    in :meth:`Formatter.percent`."""
+    s = fmt.percent(x, digits, of=of or [])
+    if s == SUPPRESSED:
+        return s
     if s == MISSING or not s.strip("-0.%"):  # missing, or rounds to zero: no sign
         return s.lstrip("-")
     return "−" + s[1:] if s.startswith("-") else "+" + s
@@ -598,7 +608,11 @@ def fair_shares_tables(frame: pd.DataFrame, fmt: Formatter, fy: int) -> list[Tab
             fmt.money(r.target_gbp),
             fmt.money(r.actual_gbp),
             fmt.count(r.population),
-            MISSING if _missing(r.need_per_head) else f"{r.need_per_head:.3f}",
+            SUPPRESSED
+            if fmt.withheld([r.population])
+            else MISSING
+            if _missing(r.need_per_head)
+            else f"{r.need_per_head:.3f}",
         ]
 
     place = frame[frame["level"] == "place"]
@@ -855,9 +869,9 @@ def per_head_table(frame: pd.DataFrame, fmt: Formatter, fy: int, dim: str, compl
         unit = part[part["label"] == label].set_index("month")
         people = unit["population"].iloc[0]
         total = sum((_dec(c) for c in unit["cost_gbp"]), Decimal(0))
-        by_month = [fmt.per_head(unit["per_head"].get(m)) for m in months]
+        by_month = [fmt.per_head(unit["per_head"].get(m), of=[people]) for m in months]
         year = None if _missing(people) or not people else total / Decimal(int(people))
-        rows.append([label, fmt.count(people), *by_month, fmt.per_head(year)])
+        rows.append([label, fmt.count(people), *by_month, fmt.per_head(year, of=[people])])
     first = "Locality" if dim == "locality" else "Segment"
     headers = [first, "People", *(f"{m:%b %Y}" for m in months)]
     headers.append("Year" if complete else "Year to date")
@@ -905,7 +919,8 @@ def monthly_part(data: Money, place: Place, fmt: Formatter) -> Part:
     if not len(frame):
         lead += " The run wrote no spend by month."
         return Part("monthly", title, lead, None, tables)
-    return Part("monthly", title, lead, monthly_figure(frame, data.fy), tables)
+    drawn = fmt.published(frame, ["population"], MONTH_DERIVED)
+    return Part("monthly", title, lead, monthly_figure(drawn, data.fy), tables)
 
 
 # -- 5. concentration ------------------------------------------------------------------------
@@ -940,32 +955,37 @@ def concentration_figure(frame: pd.DataFrame, fy: int) -> go.Figure:
 
 
 def concentration_table(frame: pd.DataFrame, fmt: Formatter, fy: int) -> Table:
+    """The top 1% and 5% by area; on a public page without "Each spent at least", which is
+    the spend of one person (the last one in)."""
+    headers = [
+        "Area",
+        "Top",
+        "People",
+        "Of registered",
+        "Their spend",
+        "All spend",
+        "Share of spend",
+        "Each spent at least",
+    ]
+    rows = [
+        [
+            r.name,
+            f"{r.top_pct}%",
+            fmt.count(r.people),
+            fmt.count(r.population),
+            fmt.money(r.cost_gbp),
+            fmt.money(r.total_gbp),
+            fmt.percent(r.share_of_spend, of=[r.people]),
+            fmt.money(r.threshold_gbp),
+        ]
+        for r in frame.itertuples()
+    ]
+    keep = len(headers) - 1 if fmt.public else len(headers)
     return Table(
         f"The people behind the largest share of spend, {fy_label(fy)}",
-        [
-            "Area",
-            "Top",
-            "People",
-            "Of registered",
-            "Their spend",
-            "All spend",
-            "Share of spend",
-            "Each spent at least",
-        ],
-        [False, False, True, True, True, True, True, True],
-        [
-            [
-                r.name,
-                f"{r.top_pct}%",
-                fmt.count(r.people),
-                fmt.count(r.population),
-                fmt.money(r.cost_gbp),
-                fmt.money(r.total_gbp),
-                fmt.percent(r.share_of_spend),
-                fmt.money(r.threshold_gbp),
-            ]
-            for r in frame.itertuples()
-        ],
+        headers[:keep],
+        [False, False, True, True, True, True, True, True][:keep],
+        [row[:keep] for row in rows],
         notes=[
             "Registered people ranked by their spend in the year; the top 1% (5%) are the first "
             "1% (5%) of them, rounded up. All spend is that of the registered people."
@@ -981,14 +1001,14 @@ def concentration_lead(frame: pd.DataFrame, fmt: Formatter, fy: int) -> str:
     text = (
         f"In {fy_label(fy)} the {fmt.count(one['people'])} people in the top 1% by spend (of "
         f"{fmt.count(one['population'])} registered) accounted for "
-        f"{fmt.percent(one['share_of_spend'])} of the spend on registered people "
+        f"{fmt.percent(one['share_of_spend'], of=[one['people']])} of the spend on registered people "
         f"({fmt.money(one['cost_gbp'])})"
     )
     if 5 in place.index:
         five = place.loc[5]
         text += (
             f"; the top 5%, {fmt.count(five['people'])} people, for "
-            f"{fmt.percent(five['share_of_spend'])}"
+            f"{fmt.percent(five['share_of_spend'], of=[five['people']])}"
         )
     return text + "."
 
@@ -1003,7 +1023,9 @@ def concentration_part(data: Money, place: Place, fmt: Formatter) -> Part:
         "concentration",
         title,
         lead,
-        concentration_figure(frame, data.fy),
+        concentration_figure(
+            fmt.published(frame, ["people", "population"], CONCENTRATION_DERIVED), data.fy
+        ),
         [concentration_table(frame, fmt, data.fy)],
     )
 
@@ -1103,6 +1125,7 @@ def projection_tables(frame: pd.DataFrame, fmt: Formatter, place: Place) -> list
                         None
                         if _missing(r.population_growth_pct)
                         else r.population_growth_pct / 100,
+                        of=[_people(r.population)],
                     ),
                 ]
                 for r in whole.itertuples()
@@ -1145,7 +1168,8 @@ def projection_lead(frame: pd.DataFrame, fmt: Formatter) -> str:
     return (
         f"By {last['fy_label']} the need of the place's population "
         f"({fmt.count(_people(last['population']))} people, "
-        f"{signed_percent(fmt, last['population_growth_pct'] / 100)} on {first['fy_label']}) is "
+        f"{signed_percent(fmt, last['population_growth_pct'] / 100, of=[_people(last['population'])])} "
+        f"on {first['fy_label']}) is "
         f"projected at {fmt.money(last['need_gbp'])} against a budget of "
         f"{fmt.money(last['budget_gbp'])}: a gap of {fmt.signed_money(last['gap_gbp'])} "
         f"({signed_percent(fmt, last['gap_pct'])} of need)."

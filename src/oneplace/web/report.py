@@ -8,8 +8,12 @@ and fonts are the system's. The page answers the finance director's question fro
 documents: where does the pooled money go, and how much of it to hospitals?
 
 The page is for use inside the partnership. Every number goes through one
-:class:`~oneplace.web.formatting.Formatter`; a public variant passes one with disclosure
-control for counts.
+:class:`~oneplace.web.formatting.Formatter`. The public variant (``write_report(ws, out,
+public=True)``, ``oneplace report --public``) passes :data:`~oneplace.web.formatting.PUBLIC`,
+which sends every count, and every share, rate and per-head figure of a count, through
+:mod:`oneplace.disclosure`: in the tables, the lead sentences and the data of every chart. It
+also leaves out the one column that describes a single person (the spend of the last person in
+the top 1% or 5%), and says in its header that it is the public version.
 """
 
 from __future__ import annotations
@@ -23,11 +27,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
+from .. import disclosure
 from ..place.model import Budget
 from ..workspace import Workspace
 from . import figures, health, money
 from . import sections as sec
-from .formatting import INTERNAL, Formatter, fy_label
+from .formatting import INTERNAL, PUBLIC, Formatter, fy_label
 from .results import Results, read_results
 
 TEMPLATE = "report.html.j2"
@@ -63,7 +68,7 @@ def _headline(
         "people": fmt.count(people),
         "total": fmt.money(total),
         "total_m": fmt.money_m(total),
-        "per_head": fmt.per_head(total / people if people else None),
+        "per_head": fmt.per_head(total / people if people else None, of=[people]),
         "hospital_share": fmt.percent(hospital_share),
         "budget": None,
     }
@@ -101,7 +106,12 @@ def build_context(ws: Workspace, fmt: Formatter = INTERNAL) -> dict:
             "Population",
             f"{fmt.count(people)} people registered with the place's practices in "
             f"{fy_label(fy)}, by age, sex, locality and deprivation.",
-            _figure_html(figures.population_pyramid(sec.pyramid_frame(results)), "fig-population"),
+            _figure_html(
+                figures.population_pyramid(
+                    fmt.published(sec.pyramid_frame(results, every_band=fmt.public), ["people"])
+                ),
+                "fig-population",
+            ),
             sec.population_tables(results, place, fmt),
         ),
         Section(
@@ -125,7 +135,12 @@ def build_context(ws: Workspace, fmt: Formatter = INTERNAL) -> dict:
             "Spend by locality",
             "Spend by the locality of the person's registered practice, in total and per head "
             "of registered population.",
-            _figure_html(figures.spend_by_locality(by_loc), "fig-locality"),
+            _figure_html(
+                figures.spend_by_locality(
+                    fmt.published(by_loc, ["people", "activities"], {"per_head": ["people"]})
+                ),
+                "fig-locality",
+            ),
             [sec.locality_table(by_loc, fmt, fy, people)],
         ),
         Section(
@@ -141,6 +156,8 @@ def build_context(ws: Workspace, fmt: Formatter = INTERNAL) -> dict:
     sections += _money_sections(ws, results.run.run_id, fy, fmt)
     run = results.run
     return {
+        "public": fmt.public,
+        "disclosure": disclosure.STATEMENT,
         "place": place.name,
         "fy": fy_label(fy),
         "fys": [fy_label(y) for y in results.fys],
@@ -169,6 +186,8 @@ def _health_sections(ws: Workspace, run_id: str, fy: int, fmt: Formatter) -> lis
             "attendances in the year."
         )
     hiu = health.hiu_frame(data, ws.place)
+    segments = health.segment_frame(data.segments)
+    frailty = health.frailty_frame(data.by_age)
     whole = hiu[hiu["level"] == "place"]
     spend_share = float(whole["cost_share"].iloc[0]) if len(whole) else None
     users = int(whole["hiu_people"].iloc[0]) if len(whole) else None
@@ -179,7 +198,12 @@ def _health_sections(ws: Workspace, run_id: str, fy: int, fmt: Formatter) -> lis
             "Everyone registered, in one of the eight Bridges to Health segments (Lynn et al., "
             "2007), from diagnoses, age, frailty and use of services in the year: the few in "
             "the last segments account for much of the spend.",
-            _figure_html(health.segment_pyramid(data.segments), "fig-segments"),
+            _figure_html(
+                health.segment_pyramid(
+                    fmt.published(segments, health.SEGMENT_COUNTS, health.SEGMENT_DERIVED)
+                ),
+                "fig-segments",
+            ),
             [health.segment_table(data.segments, fmt, fy)],
         ),
         Section(
@@ -187,15 +211,24 @@ def _health_sections(ws: Workspace, run_id: str, fy: int, fmt: Formatter) -> lis
             "Frailty by age",
             "People aged 75 and over at intermediate or high risk on the Hospital Frailty Risk "
             "Score.",
-            _figure_html(health.frailty_by_age(data.by_age), "fig-frailty"),
+            _figure_html(
+                health.frailty_by_age(
+                    fmt.published(frailty, health.FRAILTY_COUNTS, health.FRAILTY_DERIVED)
+                ),
+                "fig-frailty",
+            ),
             [health.frailty_table(data.by_age, fmt, fy)],
         ),
         Section(
             "high-intensity",
             "High-intensity users of A&E",
             f"{fmt.count(users)} people were high-intensity users of A&E in {fy_label(fy)}; "
-            f"they account for {fmt.percent(spend_share)} of the place's spend on its people.",
-            _figure_html(health.hiu_figure(hiu), "fig-hiu"),
+            f"they account for {fmt.percent(spend_share, of=[users])} of the place's spend on "
+            "its people.",
+            _figure_html(
+                health.hiu_figure(fmt.published(hiu, health.HIU_COUNTS, health.HIU_DERIVED)),
+                "fig-hiu",
+            ),
             [health.hiu_table(hiu, fmt, fy, rule)],
         ),
     ]
@@ -234,14 +267,15 @@ def render_report(ws: Workspace, fmt: Formatter = INTERNAL) -> str:
     return template.render(**context, plotlyjs=Markup(get_plotlyjs()))  # noqa: S704
 
 
-def write_report(ws: Workspace, out: Path) -> Path:
-    """Write the partnership report for the latest run to ``out`` (an .html file) and return it.
+def write_report(ws: Workspace, out: Path, public: bool = False) -> Path:
+    """Write the partnership report for the latest run to ``out`` (an .html file) and return it;
+    ``public``: the version for outside the partnership, through disclosure control.
 
     Raises :class:`~oneplace.errors.WorkspaceError` (a ``UserError``) when there is no finished
     run or a result table is missing: the user should run ``oneplace run`` first.
     """
     out = Path(out)
-    html = render_report(ws)
+    html = render_report(ws, PUBLIC if public else INTERNAL)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".writing")
     tmp.write_text(html, encoding="utf-8")

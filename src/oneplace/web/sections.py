@@ -99,12 +99,17 @@ def population_tables(results: Results, place: Place, fmt: Formatter) -> list[Ta
         for sex, n in others.groupby("sex")["people"].sum().items()
         if n
     ]
+    if fmt.public:
+        notes.append("The pyramid has no bar for an age band and sex of fewer than 5 people.")
     return [
         Table(
             "People by locality",
             ["Locality", "People", "Share"],
             [False, True, True],
-            [[r.name, fmt.count(r.people), fmt.percent(r.share)] for r in by_loc.itertuples()],
+            [
+                [r.name, fmt.count(r.people), fmt.percent(r.share, of=[r.people])]
+                for r in by_loc.itertuples()
+            ],
             ["All localities", fmt.count(total), fmt.percent(1)],
             notes,
         ),
@@ -112,7 +117,10 @@ def population_tables(results: Results, place: Place, fmt: Formatter) -> list[Ta
             "People by deprivation (IMD quintile)",
             ["IMD quintile", "People", "Share"],
             [False, True, True],
-            [[r.quintile, fmt.count(r.people), fmt.percent(r.share)] for r in by_imd.itertuples()],
+            [
+                [r.quintile, fmt.count(r.people), fmt.percent(r.share, of=[r.people])]
+                for r in by_imd.itertuples()
+            ],
             ["All", fmt.count(total), fmt.percent(1)],
         ),
     ]
@@ -232,7 +240,7 @@ def locality_table(frame: pd.DataFrame, fmt: Formatter, fy: int, people: int | N
             fmt.money(r.cost_gbp),
             fmt.percent(r.share),
             fmt.count(r.people),
-            fmt.per_head(r.per_head),
+            fmt.per_head(r.per_head, of=[r.people]),
         ]
         for r in frame.itertuples()
     ]
@@ -242,7 +250,7 @@ def locality_table(frame: pd.DataFrame, fmt: Formatter, fy: int, people: int | N
         fmt.money(total_gbp),
         fmt.percent(1),
         fmt.count(people),
-        fmt.per_head(total_gbp / people if people else None),
+        fmt.per_head(total_gbp / people if people else None, of=[people]),
     ]
     notes = []
     if (frame["locality_code"] == UNREGISTERED).any():
@@ -302,6 +310,14 @@ def hospital_tables(frame: pd.DataFrame, fmt: Formatter, fy: int) -> list[Table]
     ]
 
 
-def pyramid_frame(results: Results) -> pd.DataFrame:
+def pyramid_frame(results: Results, every_band: bool = False) -> pd.DataFrame:
+    """People by age band and sex; ``every_band``: with a row of 0 people for each age band a
+    sex has nobody in (males and females), so that disclosure control sees, and suppresses,
+    the zeros the pyramid would otherwise draw."""
     df = results.population.groupby(["age_band", "sex"], as_index=False)["people"].sum()
+    if every_band:
+        keys = pd.MultiIndex.from_product(
+            [df["age_band"].unique(), sorted({"M", "F", *df["sex"]})], names=["age_band", "sex"]
+        )
+        df = df.set_index(["age_band", "sex"]).reindex(keys, fill_value=0).reset_index()
     return df.sort_values("age_band", key=lambda s: s.map(age_band_order)).reset_index(drop=True)
