@@ -111,6 +111,12 @@ def tiny_canonical() -> dict[str, pa.Table]:
 
 
 @pytest.fixture(scope="session")
+def tiny_place_yaml() -> str:
+    """The tiny place file's text, for tests that add to it."""
+    return TINY_PLACE
+
+
+@pytest.fixture(scope="session")
 def tiny_place_tables() -> dict[str, pa.Table]:
     """The tiny place as its four place_* tables."""
     return place_tables(parse_place(TINY_PLACE, "tiny place"))
@@ -137,18 +143,58 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     session.stop()
 
 
-@pytest.fixture
-def tiny_workspace(tmp_path: Path, tiny_place_file: Path, tiny_canonical: dict[str, pa.Table]):
-    """A workspace of the tiny place with ``tiny_canonical`` inserted directly (no loader)."""
+# The tiny place's pooled budget and risk-share agreement for 2024/25 (worked by hand in
+# tests/cli/test_settle.py).
+TINY_AGREEMENT = """\
+budgets:
+  - year: 2024
+    total_gbp: 6000.00
+    by_organisation: {ACUTE: 2400.00, COMM: 150.00, LA: 3100.00, FED: 40.00}
+risk_share:
+  name: Tiny risk share
+  settings: [acute_non_elective, community, social_care, primary_care]
+  commissioner: ICB
+  risk_reserve_pct: 1
+  parties:
+    - {organisation: ACUTE, gain_share_pct: 50, loss_share_pct: 50}
+    - {organisation: COMM, gain_share_pct: 20, loss_share_pct: 20}
+    - {organisation: LA, gain_share_pct: 20, loss_share_pct: 20}
+    - {organisation: ICB, gain_share_pct: 10, loss_share_pct: 10}
+  incurring_band_pct: 1
+  shared_band_pct: 5
+"""
+
+
+@pytest.fixture(scope="session")
+def tiny_agreement_yaml() -> str:
+    return TINY_AGREEMENT
+
+
+@pytest.fixture(scope="session")
+def make_tiny_workspace(tiny_canonical: dict[str, pa.Table]):
+    """``make_tiny_workspace(folder, extra_yaml="")``: a workspace of the tiny place (with
+    ``extra_yaml`` added to its place file) holding ``tiny_canonical``, inserted directly."""
     from oneplace.workspace import Workspace
 
-    ws = Workspace.create(tmp_path / "ws", tiny_place_file)
-    with ws.connect() as con:
-        for name, table in tiny_canonical.items():
-            con.register("_rows", table)
-            con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _rows')
-            con.unregister("_rows")
-    return ws
+    def make(folder: Path, extra: str = ""):
+        folder.mkdir(parents=True, exist_ok=True)
+        place = folder / "place.yaml"
+        place.write_text(TINY_PLACE + extra, encoding="utf-8")
+        ws = Workspace.create(folder / "ws", place)
+        with ws.connect() as con:
+            for name, table in tiny_canonical.items():
+                con.register("_rows", table)
+                con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _rows')
+                con.unregister("_rows")
+        return ws
+
+    return make
+
+
+@pytest.fixture
+def tiny_workspace(tmp_path: Path, make_tiny_workspace):
+    """A workspace of the tiny place with ``tiny_canonical`` inserted directly (no loader)."""
+    return make_tiny_workspace(tmp_path)
 
 
 SHARED = Path(__file__).resolve().parents[1] / "../shared"

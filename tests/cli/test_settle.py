@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
@@ -17,25 +16,8 @@ from oneplace.workspace import Workspace
 runner = CliRunner()
 
 # 2024/25 spend in the tiny place (tests/conftest.py): ACUTE 2,500.10 (acute_non_elective),
-# COMM 120.55 (community), LA 3,000.00 (social_care), FED 42.00 and P2 42.00 (primary care).
-AGREEMENT = """\
-budgets:
-  - year: 2024
-    total_gbp: 6000.00
-    by_organisation: {ACUTE: 2400.00, COMM: 150.00, LA: 3100.00, FED: 40.00}
-risk_share:
-  name: Tiny risk share
-  settings: [acute_non_elective, community, social_care, primary_care]
-  commissioner: ICB
-  risk_reserve_pct: 1
-  parties:
-    - {organisation: ACUTE, gain_share_pct: 50, loss_share_pct: 50}
-    - {organisation: COMM, gain_share_pct: 20, loss_share_pct: 20}
-    - {organisation: LA, gain_share_pct: 20, loss_share_pct: 20}
-    - {organisation: ICB, gain_share_pct: 10, loss_share_pct: 10}
-  incurring_band_pct: 1
-  shared_band_pct: 5
-"""
+# COMM 120.55 (community), LA 3,000.00 (social_care), FED 42.00 and P2 42.00 (primary care),
+# against the budgets of TINY_AGREEMENT (tests/conftest.py).
 
 # By hand (docs/risk-share.md, rules R1-R8):
 #   ACUTE v = 2400 - 2500.10 = -100.10; keeps -24.00 (1% of 2400), pools -76.10
@@ -52,17 +34,8 @@ EXPECTED = {
 
 
 @pytest.fixture
-def settled(
-    tmp_path: Path, tiny_place_file: Path, tiny_canonical: dict[str, pa.Table]
-) -> Workspace:
-    place = tmp_path / "money-place.yaml"
-    place.write_text(tiny_place_file.read_text(encoding="utf-8") + AGREEMENT, encoding="utf-8")
-    ws = Workspace.create(tmp_path / "ws", place)
-    with ws.connect() as con:
-        for name, table in tiny_canonical.items():
-            con.register("_rows", table)
-            con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _rows')
-            con.unregister("_rows")
+def settled(tmp_path: Path, make_tiny_workspace, tiny_agreement_yaml: str) -> Workspace:
+    ws = make_tiny_workspace(tmp_path, tiny_agreement_yaml)
     run(ws)
     return ws
 

@@ -173,10 +173,10 @@ SPECS += [
             _top(5, 2, 21, "800.00", "1100.00", "300.00"),
         ],
     ),
-    # p02 and p03 both spent 300, at the edge of the top 5% (2 people): one of them (p02,
-    # by person id) is in, so 2 people and 800, not 3 and 1100.
+    # p02 and p03 both spent 300, at the edge of the top 5% (2 people): one of them is in
+    # (which one changes nothing), so 2 people and 800, not 3 and 1100.
     Spec(
-        "ties at the edge are broken by person id, so the top is still ceil(p x people)",
+        "ties at the edge: one of the tied is in, so the top is still ceil(p x people)",
         where(spend_concentration, locality_code="ALL", top_pct=5),
         {**_people(21), "activity": _spend(p01="500", p02="300", p03="300")},
         [_top(5, 2, 21, "800.00", "1100.00", "300.00")],

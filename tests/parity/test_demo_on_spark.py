@@ -24,6 +24,12 @@ RESULTS = (
     "spend_concentration",
     "budget_projection",
     "settlement",
+    # The outcomes results: counts on each engine, then the same Python statistics.
+    "indicator_cells",
+    "indicator_monthly",
+    "indicator_values",
+    "outcome_scores",
+    "incentive_payout",
 )
 
 

@@ -14,11 +14,17 @@ MODULES = (
     "test_hospital_share",
     "test_segments",
 )
-# The money specs store the population-health results they read first, which takes Spark one
-# to two minutes a spec: a few of each run here (the first of each module, which set up the
-# rules the rest vary), and the demo parity test (test_demo_on_spark.py) compares every money
-# result of a whole synthetic place on both engines.
-MONEY_MODULES = ("test_fair_shares", "test_monitoring", "test_spend_detail", "test_projection")
+# The money and indicator specs store the population-health results they read first, which
+# takes Spark one to two minutes a spec: a few of each run here (the first of each module,
+# which set up the rules the rest vary), and the demo parity test (test_demo_on_spark.py)
+# compares every money and outcomes result of a whole synthetic place on both engines.
+MONEY_MODULES = (
+    "test_fair_shares",
+    "test_monitoring",
+    "test_spend_detail",
+    "test_projection",
+    "test_indicators",
+)
 MONEY_SPECS_EACH = 2
 SPECS = [s for module in MODULES for s in spec_module(module).SPECS] + [
     s for module in MONEY_MODULES for s in spec_module(module).SPECS[:MONEY_SPECS_EACH]

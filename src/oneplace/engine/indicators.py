@@ -229,15 +229,14 @@ def _people(inputs: Inputs, ind: Indicator) -> ir.Table:
         people = people.filter(people.age <= pop.max_age)
     kind = ind.numerator.kind
     own = {}
+    # Money stays DECIMAL until summed, so that the sums are exact (and the same on every
+    # backend, whatever order it adds in) before they become statistics.
     if kind == "high_intensity_users":
         own = {"own_num": people.high_intensity_user.cast("float64"), "own_den": 1.0}
     elif kind == "spend":
-        own = {"own_num": people.cost_gbp.cast("float64"), "own_den": 1.0}
+        own = {"own_num": people.cost_gbp, "own_den": 1.0}
     elif kind == "hospital_spend":
-        own = {
-            "own_num": people.hospital_cost_gbp.cast("float64"),
-            "own_den": people.cost_gbp.cast("float64"),
-        }
+        own = {"own_num": people.hospital_cost_gbp, "own_den": people.cost_gbp}
     return people.select(*KEYS, *UNIT, **own)
 
 

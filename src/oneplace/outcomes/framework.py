@@ -283,7 +283,8 @@ def payout(place: Place, score_rows: list[dict], years: Sequence[int]) -> list[d
 
 
 def _years(con: duckdb.DuckDBPyConnection) -> list[int]:
-    return [fy for (fy,) in con.execute("SELECT DISTINCT fy FROM indicator_values ORDER BY fy")]
+    cur = con.execute("SELECT DISTINCT fy FROM indicator_values ORDER BY fy")
+    return [fy for (fy,) in cur.fetchall()]
 
 
 def outcome_scores_table(con: duckdb.DuckDBPyConnection, place: Place) -> pa.Table:
