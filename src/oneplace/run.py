@@ -42,6 +42,7 @@ from .backends import (
 )
 from .engine import CANONICAL_TABLES, INPUT_TABLES, RESULTS, EngineError, Inputs
 from .errors import UserError, WorkspaceError
+from .outcomes.comparison import indicator_spc_table, inequality_gaps_table
 from .outcomes.framework import incentive_payout_table, outcome_scores_table
 from .outcomes.values import indicator_values_table
 from .place.model import Place
@@ -53,6 +54,8 @@ Progress = Callable[[str, float], None]
 # published statistics on small tables of counts, and exact-money statements.
 PYTHON_RESULTS: dict[str, Callable[[duckdb.DuckDBPyConnection, Place], pa.Table]] = {
     "indicator_values": indicator_values_table,
+    "indicator_spc": indicator_spc_table,
+    "inequality_gaps": inequality_gaps_table,
     "outcome_scores": outcome_scores_table,
     "incentive_payout": incentive_payout_table,
     "settlement": settlement_table,

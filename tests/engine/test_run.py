@@ -23,14 +23,15 @@ def test_run_writes_every_result_stamped_with_its_run_id(tiny_workspace) -> None
     result = run(tiny_workspace)
     assert list(result.results) == list(ALL_RESULTS)
     assert result.engine == "duckdb" and result.seconds > 0
-    # The tiny place has no budget and no outcomes framework: the results that need one are
-    # empty.
+    # The tiny place has no budget and no outcomes framework, and no indicator has events in
+    # two months of one locality: the results that need them are empty.
     needs_budget = {
         "fair_shares",
         "budget_projection",
         "settlement",
         "outcome_scores",
         "incentive_payout",
+        "indicator_spc",
     }
     with tiny_workspace.connect() as con:
         for name, rows in result.results.items():

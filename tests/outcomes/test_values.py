@@ -169,3 +169,14 @@ def test_money_has_no_limits_and_no_comparison(place) -> None:
     p1 = value(frame, "practice", "P1")
     assert p1.value == 150.25
     assert pd.isna(p1.lower95) and p1.comparison == "" and p1.rating == ""
+
+
+def test_a_quintile_column_with_an_unknown_reads_as_whole_numbers(place) -> None:
+    frame = cells(
+        "ae_attendances",
+        [(2024, "P1", 1, "F", "40-44", 10, 2, 10), (2024, "P1", 5, "F", "40-44", 10, 1, 10)],
+    )
+    frame.loc[len(frame)] = ["ae_attendances", 2024, "P2", "PCN_S", "SOUTH", None, "F",
+                             "40-44", 10, 3, 10, 3]  # fmt: skip
+    got = indicator_values(frame, [BY_ID["ae_attendances"]], place, 2024)
+    assert set(got[got.level == "imd_quintile"].unit_code) == {"1", "5"}

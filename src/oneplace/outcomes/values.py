@@ -107,9 +107,14 @@ def unit_names(place: Place) -> dict[str, dict[str, str]]:
 
 def _units(cells: pd.DataFrame, column: str | None, extra: Iterable[str] = ()) -> pd.DataFrame:
     """Cells summed by fy, unit (as ``unit_code``, text) and ``extra`` columns."""
-    frame = cells.assign(
-        unit_code=WHOLE_PLACE if column is None else cells[column].astype("string")
-    )
+    if column is None:
+        code = WHOLE_PLACE
+    elif pd.api.types.is_numeric_dtype(cells[column]):
+        # A quintile column with a NULL is float: 1.0 must read "1".
+        code = cells[column].astype("Int64").astype("string")
+    else:
+        code = cells[column].astype("string")
+    frame = cells.assign(unit_code=code)
     frame = frame[frame["unit_code"].notna()]
     return frame.groupby(["fy", "unit_code", *extra], as_index=False, dropna=False)[SUMS].sum()
 
