@@ -348,6 +348,81 @@ def settle(
 
 
 @app.command()
+def outcomes(
+    workspace: WorkspaceArg,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Financial year (2024 = 2024/25); default latest")
+    ] = None,
+    level: Annotated[
+        str,
+        typer.Option(
+            "--level",
+            help="Also each unit of: locality, network, practice, imd_quintile, sex, age_band",
+        ),
+    ] = "",
+) -> None:
+    """Print the outcomes: every indicator's value with 95% limits, the framework's scorecard
+    and the incentive payout."""
+    from .outcomes.values import LEVELS
+    from .workspace import Workspace
+
+    levels = [name for name, _ in LEVELS]
+    if level and level not in levels:
+        raise UserError(f"--level: {level!r} is not one of {', '.join(levels[1:])}")
+    ws = Workspace.open(workspace)
+    if "indicator_values" not in ws.readable_names():
+        raise UserError(f"{workspace}: no indicator values yet; run 'oneplace run' first")
+    with ws.connect(read_only=True) as con:
+        years = [r[0] for r in con.execute("SELECT DISTINCT fy FROM indicator_values").fetchall()]
+        if not years:
+            raise UserError(f"{workspace}: no indicator has values (no activity in the run)")
+        fy = max(years) if year is None else year
+        if fy not in years:
+            raise UserError(f"--year: no values for {fy}; years: {', '.join(map(str, years))}")
+        label = f"{fy}/{(fy + 1) % 100:02d}"
+        shown = ["place", level] if level else ["place"]
+        marks = ", ".join("?" for _ in shown)
+        rows = con.execute(
+            "SELECT indicator_id, CASE WHEN level = 'place' THEN 'place' ELSE unit_name END, "
+            "round(value, 1), round(lower95, 1), round(upper95, 1), rating FROM indicator_values "
+            f"WHERE fy = ? AND level IN ({marks}) ORDER BY indicator_id, level <> 'place', "
+            "unit_code",
+            [fy, *shown],
+        ).fetchall()
+        console.print(
+            _rich_table(
+                f"Indicators, {label}",
+                ["indicator", "unit", "value", "lower 95%", "upper 95%", "vs place"],
+                rows,
+            )
+        )
+        scores = con.execute(
+            "SELECT indicator_id, round(value, 2), baseline, target, weight, attainment "
+            "FROM outcome_scores WHERE fy = ? ORDER BY indicator_id = 'OVERALL', indicator_id",
+            [fy],
+        ).fetchall()
+        if not scores:
+            console.print("The place file declares no outcomes framework (outcomes:).")
+            return
+        console.print(
+            _rich_table(
+                f"Outcomes framework, {label}",
+                ["indicator", "value", "baseline", "target", "weight", "attainment"],
+                scores,
+            )
+        )
+        payout = con.execute(
+            "SELECT organisation_name, kind, sum(amount_gbp) FROM incentive_payout "
+            "WHERE fy = ? GROUP BY ALL ORDER BY kind, organisation_name",
+            [fy],
+        ).fetchall()
+        if payout:
+            console.print(
+                _rich_table(f"Incentive payout, {label}", ["organisation", "", "£"], payout)
+            )
+
+
+@app.command()
 def export(
     workspace: WorkspaceArg,
     name: Annotated[str, typer.Argument(help="A table: see 'oneplace tables'")],
