@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from ..csvfile import read_csv
 from ..errors import UserError
 from .rules import normalise_track
 from .settlement import AcoYear, Settlement, problems, settle_checked
@@ -84,37 +85,11 @@ class SettleReport:
 
 # --- reading -----------------------------------------------------------------------------------
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(spreadsheet row number, {column: trimmed value}) for each non-blank data row."""
-    if not path.is_file():
-        raise MsspInputError(f"{path}: no such file")
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            reader = csv.reader(f)
-            header = next(reader, None)
-            if header is None:
-                raise MsspInputError(f"{path}: the file is empty; it needs a header row")
-            names = [h.strip().lower() for h in header]
-            missing = [c for c in COLUMNS if c not in names]
-            if missing:
-                raise MsspInputError(
-                    f"{path}: missing column(s) {', '.join(missing)}; "
-                    f"the input needs {', '.join(COLUMNS)}"
-                )
-            where = {c: names.index(c) for c in COLUMNS}
-            for values in reader:
-                if not any(v.strip() for v in values):
-                    continue
-                if len(values) != len(names):
-                    yield (
-                        reader.line_num,
-                        {"": f"{len(values)} fields, the header has {len(names)}"},
-                    )
-                    continue
-                yield reader.line_num, {c: values[i].strip() for c, i in where.items()}
-    except UnicodeDecodeError as exc:
-        raise MsspInputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except csv.Error as exc:
-        raise MsspInputError(f"{path}: not a readable CSV file: {exc}") from None
+    """(spreadsheet row number, {column: trimmed value}) for each non-blank data row; a row
+    with the wrong number of fields is ``{"": problem}``."""
+    _, rows = read_csv(path, COLUMNS, MsspInputError)
+    for row in rows:
+        yield row.line, ({"": row.problem} if row.problem else {c: row.values[c] for c in COLUMNS})
 
 
 class _Row:

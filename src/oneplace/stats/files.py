@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..csvfile import read_csv
 from ..errors import UserError
 from .estimate import COLUMNS as STAT_COLUMNS
 from .estimate import Estimate, StatsWarning
@@ -88,42 +89,13 @@ class Problems:
 
 def read_table(path: Path, required: Sequence[str]) -> Table:
     """Reads ``path``; raises :class:`StatsInputError` if unreadable or a column is missing."""
-    if not path.is_file():
-        raise StatsInputError(f"{path}: no such file")
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            reader = csv.reader(f)
-            header = next(reader, None)
-            if header is None:
-                raise StatsInputError(f"{path}: the file is empty; it needs a header row")
-            names = [h.strip().lower() for h in header]
-            missing = [c for c in required if c not in names]
-            if missing:
-                raise StatsInputError(
-                    f"{path}: missing column(s) {', '.join(missing)}; "
-                    f"the input needs {', '.join(required)}"
-                )
-            problems = Problems()
-            rows = []
-            for values in reader:
-                if not any(v.strip() for v in values):
-                    continue
-                if len(values) != len(names):
-                    problems.add(
-                        f"row {reader.line_num}: {len(values)} fields, the header has {len(names)}"
-                    )
-                    continue
-                rows.append(
-                    (reader.line_num, {n: v.strip() for n, v in zip(names, values, strict=True)})
-                )
-    except UnicodeDecodeError as exc:
-        raise StatsInputError(
-            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
-        ) from None
-    except csv.Error as exc:
-        raise StatsInputError(f"{path}: not a readable CSV file: {exc}") from None
+    names, read = read_csv(path, required, StatsInputError)
+    problems = Problems()
+    for row in read:
+        if row.problem:
+            problems.add(f"row {row.line}: {row.problem}")
     problems.raise_any(path)
-    return Table(path, names, rows)
+    return Table(path, names, [(row.line, row.values) for row in read if not row.problem])
 
 
 def number(row: int, values: dict[str, str], column: str, problems: Problems) -> float:
