@@ -98,3 +98,34 @@ def test_every_unit_level_has_values(scored: Workspace, tmp_path: Path) -> None:
         )
     }
     assert levels == {"place", "locality", "network", "practice", "imd_quintile", "sex", "age_band"}
+
+
+OWN = """\
+outcomes:
+  definitions:
+    - id: community_contacts
+      name: Community contacts per 1,000
+      statistic: rate
+      multiplier: 1000
+      better: higher
+      numerator: {kind: activity, activity: {settings: [community]}}
+      denominator: population
+      source: the partnership's own
+  indicators:
+    - {id: community_contacts, baseline: 100, target: 300, weight: 1}
+"""
+
+
+def test_a_place_own_indicator_is_counted_and_scored(tmp_path: Path, make_tiny_workspace) -> None:
+    # B's community contact on 15 March 2025, among 4 people: 250 per 1,000; attainment
+    # (250 - 100) / (300 - 100) = 0.75.
+    ws = make_tiny_workspace(tmp_path, OWN)
+    run(ws)
+    (row,) = _rows(
+        ws,
+        "SELECT value FROM indicator_values WHERE indicator_id = 'community_contacts' "
+        "AND level = 'place' AND fy = 2024",
+    )
+    assert row == (250.0,)
+    got = dict(_rows(ws, "SELECT indicator_id, attainment FROM outcome_scores WHERE fy = 2024"))
+    assert got == {"community_contacts": 0.75, "OVERALL": 0.75}
