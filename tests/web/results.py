@@ -503,3 +503,208 @@ def insert_money(
     for name in tables:
         con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" ({MONEY_DDL[name]})')
         _insert(con, name, rows[name])
+
+
+# -- outcomes ---------------------------------------------------------------------------------
+# The outcomes tables of one run (contracts: oneplace.outcomes.values, .comparison and
+# .framework), values computed with oneplace.stats from the counts below. Small counts are
+# deliberate: Northgate & Hill (and its practice, Hill Surgery) has 3 non-elective admissions
+# and 2 readmissions, and the least deprived fifth 4 readmissions, so a public page suppresses
+# them and withholds their values; Northgate & Hill's monthly series has months under 5.
+OUTCOMES_ORGANISATION = (
+    "  - {code: ICB, name: Riverside Integrated Care Board, kind: commissioner}\n"
+)
+OUTCOMES_YAML = """\
+risk_share:
+  name: Riverside risk share
+  settings: [acute_non_elective, community]
+  commissioner: ICB
+  parties:
+    - {organisation: RAC, gain_share_pct: 50, loss_share_pct: 50}
+    - {organisation: RCT, gain_share_pct: 50, loss_share_pct: 50}
+  incurring_band_pct: 1
+  quality_gate: {threshold: 0.8, floor: 0.3}
+outcomes:
+  incentive_pool_gbp: 1000
+  indicators:
+    - {id: non_elective_admissions, baseline: 80, target: 50, weight: 2}
+    - {id: emergency_readmissions_30d, baseline: 15, target: 10, weight: 1, partners: [FED]}
+"""
+OUTCOMES_DDL = {
+    "indicator_values": "run_id VARCHAR, indicator_id VARCHAR, indicator_name VARCHAR, "
+    "statistic VARCHAR, fy INTEGER, level VARCHAR, unit_code VARCHAR, unit_name VARCHAR, "
+    "people BIGINT, numerator DOUBLE, denominator DOUBLE, expected DOUBLE, value DOUBLE, "
+    "lower95 DOUBLE, upper95 DOUBLE, lower998 DOUBLE, upper998 DOUBLE, method VARCHAR, "
+    "comparison VARCHAR, rating VARCHAR, better VARCHAR",
+    "indicator_spc": "run_id VARCHAR, indicator_id VARCHAR, locality_code VARCHAR, "
+    "month DATE, fy INTEGER, numerator DOUBLE, denominator DOUBLE, value DOUBLE, mean DOUBLE, "
+    "lower_limit DOUBLE, upper_limit DOUBLE, special_cause VARCHAR, rules VARCHAR, "
+    "variation VARCHAR",
+    "inequality_gaps": "run_id VARCHAR, indicator_id VARCHAR, indicator_name VARCHAR, "
+    "fy INTEGER, most_deprived DOUBLE, least_deprived DOUBLE, absolute_gap DOUBLE, "
+    "relative_gap DOUBLE, significant BOOLEAN, better VARCHAR",
+    "outcome_scores": "run_id VARCHAR, fy INTEGER, indicator_id VARCHAR, "
+    "indicator_name VARCHAR, direction VARCHAR, baseline DOUBLE, target DOUBLE, weight DOUBLE, "
+    "value DOUBLE, attainment DOUBLE, rule VARCHAR",
+    "incentive_payout": "run_id VARCHAR, fy INTEGER, indicator_id VARCHAR, "
+    "organisation VARCHAR, organisation_name VARCHAR, kind VARCHAR, "
+    "slice_gbp DECIMAL(38,2), amount_gbp DECIMAL(38,2), attainment DOUBLE, rule VARCHAR",
+}
+
+
+def outcomes_place_yaml(framework: bool = True) -> str:
+    """The Riverside place with a commissioner (ICB) and, with ``framework``, the risk share
+    and outcomes framework of OUTCOMES_YAML."""
+    organisations = PLACE_YAML.index("localities:")
+    text = PLACE_YAML[:organisations] + OUTCOMES_ORGANISATION + PLACE_YAML[organisations:]
+    return text + BUDGET_YAML + (OUTCOMES_YAML if framework else "")
+
+
+# indicator: [(level, code, name, people, numerator, denominator, expected, comparison,
+# rating)] for 2024/25; 2023/24's numerators are 10% higher (the place's only).
+INDICATOR_COUNTS = {
+    "non_elective_admissions": [
+        ("place", "ALL", "Riverside Place", 628, 40, 628, None, "", ""),
+        ("locality", "NORTH", "Northgate & Hill", 215, 3, 215, None, "Low (0.025)", "better"),
+        ("locality", "SOUTH", "Southbank", 413, 37, 413, None, "High (0.025)", "worse"),
+        ("practice", "P1", "Hill Surgery", 215, 3, 215, None, "Low (0.025)", "better"),
+        ("practice", "P2", "Quay Practice", 413, 37, 413, None, "High (0.001)", "worse"),
+        ("imd_quintile", "1", "1 (most deprived)", 193, 30, 193, None, "High (0.001)", "worse"),
+        ("imd_quintile", "5", "5 (least deprived)", 415, 19, 415, None, "Low (0.025)", "better"),
+    ],
+    "emergency_readmissions_30d": [
+        ("place", "ALL", "Riverside Place", 628, 12, 80, None, "", ""),
+        ("locality", "NORTH", "Northgate & Hill", 215, 2, 30, None, "Not significant", "similar"),
+        ("locality", "SOUTH", "Southbank", 413, 10, 50, None, "Not significant", "similar"),
+        ("practice", "P1", "Hill Surgery", 215, 2, 30, None, "Not significant", "similar"),
+        ("practice", "P2", "Quay Practice", 413, 10, 50, None, "Not significant", "similar"),
+        ("imd_quintile", "1", "1 (most deprived)", 193, 6, 25, None, "Not significant", "similar"),
+        ("imd_quintile", "5", "5 (least deprived)", 415, 4, 50, None, "Not significant", "similar"),
+    ],
+    "acsc_chronic_admissions": [
+        ("place", "ALL", "Riverside Place", 628, 12, 628, 12.0, "", ""),
+        ("locality", "NORTH", "Northgate & Hill", 215, 5, 215, 4.0, "Not significant", "similar"),
+        ("locality", "SOUTH", "Southbank", 413, 7, 413, 8.0, "Not significant", "similar"),
+        ("practice", "P1", "Hill Surgery", 215, 5, 215, 4.0, "Not significant", "similar"),
+        ("practice", "P2", "Quay Practice", 413, 7, 413, 8.0, "Not significant", "similar"),
+    ],
+    "spend_per_head": [
+        ("place", "ALL", "Riverside Place", 628, 1000001.00, 628, None, "", ""),
+        ("locality", "NORTH", "Northgate & Hill", 215, 500000.75, 215, None, "", ""),
+        ("locality", "SOUTH", "Southbank", 413, 480000.25, 413, None, "", ""),
+    ],
+}
+INDICATOR_STATISTICS = {
+    "non_elective_admissions": ("rate", 1000, "lower"),
+    "emergency_readmissions_30d": ("proportion", 100, "lower"),
+    "acsc_chronic_admissions": ("isr_rate", 100000, "lower"),
+    "spend_per_head": ("per_head", 1, "neither"),
+}
+OUTCOMES_POOL = Decimal("1000.00")
+# Monthly non-elective admissions, April 2023 to March 2025: the place's, and Northgate &
+# Hill's (months under 5); Southbank's are the place's less Northgate & Hill's.
+SPC_PLACE = [6, 7, 8, 9, 6, 7, 8, 9, 6, 7, 8, 9, 7, 6, 8, 7, 9, 6, 8, 7, 12, 13, 14, 15]
+SPC_NORTH = [1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2, 2, 1, 3, 2, 3, 1, 3, 2, 5, 6, 6, 7]
+
+
+def _estimate(statistic: str, multiplier: float, n, d, e, crude: float) -> dict:
+    from oneplace import stats
+
+    if statistic == "per_head":
+        return {"value": n / d * multiplier, "method": "ratio of sums (money: no limits)"}
+    if statistic == "rate":
+        est = stats.crude_rate([n], [d], multiplier)
+    elif statistic == "proportion":
+        est = stats.proportion([n], [d], multiplier)
+    else:
+        est = stats.isr_rate([n], [e], crude, multiplier)
+    # Python values, not numpy's (DuckDB takes no numpy scalars).
+    return {name: getattr(v[0], "item", lambda x=v[0]: x)() for name, v in est.columns()}
+
+
+def outcome_value_rows(run_id: str) -> list[list]:
+    rows = []
+    for indicator, units in INDICATOR_COUNTS.items():
+        statistic, multiplier, better = INDICATOR_STATISTICS[indicator]
+        for fy, factor in ((2023, 1.1), (2024, 1.0)):
+            for level, code, name, people, n, d, e, comparison, rating in units:
+                if fy == 2023 and level != "place":
+                    continue
+                n = round(n * factor, 2) if statistic == "per_head" else round(n * factor)
+                est = _estimate(statistic, multiplier, n, d, e, crude=12 / 628)
+                rows.append(
+                    [run_id, indicator, indicator.replace("_", " "), statistic, fy, level]
+                    + [code, name, people, float(n), float(d), e, est["value"]]
+                    + [est.get(c) for c in ("lower95", "upper95", "lower998", "upper998")]
+                    + [est["method"], comparison, rating, better]
+                )
+    return rows
+
+
+def _variation(high: bool, low: bool) -> str:
+    return "concern" if high else "improvement" if low else "common cause"
+
+
+def outcome_spc_rows(run_id: str) -> list[list]:
+    from oneplace import stats
+
+    south = [p - n for p, n in zip(SPC_PLACE, SPC_NORTH, strict=True)]
+    rows = []
+    for code, people, counts in (("ALL", 628, SPC_PLACE), ("NORTH", 215, SPC_NORTH)):
+        rows += _spc(run_id, code, people, counts, stats)
+    return rows + _spc(run_id, "SOUTH", 413, south, stats)
+
+
+def _spc(run_id: str, code: str, people: int, counts: list[int], stats) -> list[list]:
+    values = [n / people * 1000 for n in counts]  # per 1,000
+    chart = stats.xmr(values)
+    out = []
+    for i, (n, v) in enumerate(zip(counts, values, strict=True)):
+        month = date(2023 + (i + 3) // 12, (i + 3) % 12 + 1, 1)
+        fy = month.year if month.month >= 4 else month.year - 1
+        high, low = bool(chart.high[i]), bool(chart.low[i])
+        out.append(
+            [run_id, "non_elective_admissions", code, month, fy, float(n), float(people), v]
+            + [float(chart.mean), float(chart.lower_limit), float(chart.upper_limit)]
+            + ["high" if high else "low" if low else "", str(chart.rules[i]), _variation(high, low)]
+        )
+    return out
+
+
+def insert_outcomes(ws: Workspace, run_id: str, framework: bool = True) -> None:
+    """The outcomes tables of one run; ``framework``: the place file declares OUTCOMES_YAML's
+    framework, so there are scores and a payout (else both tables are empty)."""
+    from oneplace.outcomes.framework import indicators_of_place, payout, scores
+
+    values = outcome_value_rows(run_id)
+    place_values = {(r[4], r[1]): r[12] for r in values if r[5] == "place"}
+    gaps = []
+    for indicator in INDICATOR_COUNTS:
+        q = {r[6]: r for r in values if r[1] == indicator and r[5] == "imd_quintile"}
+        if "1" in q and "5" in q:
+            most, least = q["1"], q["5"]
+            apart = bool(most[13] > least[14] or most[14] < least[13])
+            gaps.append(
+                [run_id, indicator, indicator, 2024, most[12], least[12], most[12] - least[12]]
+                + [most[12] / least[12], apart, most[20]]
+            )
+    rows = {
+        "indicator_values": values,
+        "indicator_spc": outcome_spc_rows(run_id),
+        "inequality_gaps": gaps,
+        "outcome_scores": [],
+        "incentive_payout": [],
+    }
+    place = ws.place
+    if framework:
+        defs = {i.id: i for i in indicators_of_place(place)}
+        scored = scores(place.outcomes, defs, place_values, [2023, 2024])
+        rows["outcome_scores"] = [[run_id, *r.values()] for r in scored]
+        paid = payout(place, scored, [2023, 2024])
+        columns = ["fy", "indicator_id", "organisation", "organisation_name", "kind"]
+        columns += ["slice_gbp", "amount_gbp", "attainment", "rule"]
+        rows["incentive_payout"] = [[run_id, *(r[c] for c in columns)] for r in paid]
+    with ws.connect() as con:
+        for name, ddl in OUTCOMES_DDL.items():
+            con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" ({ddl})')
+            _insert(con, name, rows[name])

@@ -2,7 +2,7 @@
 
 ``write_report(ws, out)`` reads the latest finished run's result tables (population, spend,
 hospital_share, population health and, when the run wrote them, the money tables of
-:mod:`.money`) and writes one HTML file that needs no network to view: plotly.js is inlined
+:mod:`.money` and the outcomes tables of :mod:`.outcomes`) and writes one HTML file that needs no network to view: plotly.js is inlined
 once in the page and each figure is a ``<div>`` with a small script calling it; CSS is inline
 and fonts are the system's. The page answers the finance director's question from the seed
 documents: where does the pooled money go, and how much of it to hospitals?
@@ -30,7 +30,7 @@ from plotly.offline import get_plotlyjs
 from .. import disclosure
 from ..place.model import Budget
 from ..workspace import Workspace
-from . import figures, health, money
+from . import figures, health, money, outcomes
 from . import sections as sec
 from .formatting import INTERNAL, PUBLIC, Formatter, fy_label
 from .results import Results, read_results
@@ -154,6 +154,7 @@ def build_context(ws: Workspace, fmt: Formatter = INTERNAL) -> dict:
     ]
     sections += _health_sections(ws, results.run.run_id, fy, fmt)
     sections += _money_sections(ws, results.run.run_id, fy, fmt)
+    sections += _outcomes_sections(ws, results.run.run_id, fy, fmt)
     run = results.run
     return {
         "public": fmt.public,
@@ -234,11 +235,8 @@ def _health_sections(ws: Workspace, run_id: str, fy: int, fmt: Formatter) -> lis
     ]
 
 
-def _money_sections(ws: Workspace, run_id: str, fy: int, fmt: Formatter) -> list[Section]:
-    """Budget and spend, fair shares, spend by month, concentration, projection, settlement
-    (a section without data says so in its lead and has no chart)."""
-    with ws.connect(read_only=True) as con:
-        data = money.read_money(con, run_id, fy)
+def _sections_of(parts: list[money.Part]) -> list[Section]:
+    """Page sections from parts (a part without data says so in its lead and has no chart)."""
     return [
         Section(
             p.id,
@@ -247,8 +245,22 @@ def _money_sections(ws: Workspace, run_id: str, fy: int, fmt: Formatter) -> list
             Markup("") if p.figure is None else _figure_html(p.figure, f"fig-{p.id}"),
             p.tables,
         )
-        for p in money.money_parts(data, ws.place, fmt)
+        for p in parts
     ]
+
+
+def _money_sections(ws: Workspace, run_id: str, fy: int, fmt: Formatter) -> list[Section]:
+    """Budget and spend, fair shares, spend by month, concentration, projection, settlement."""
+    with ws.connect(read_only=True) as con:
+        data = money.read_money(con, run_id, fy)
+    return _sections_of(money.money_parts(data, ws.place, fmt))
+
+
+def _outcomes_sections(ws: Workspace, run_id: str, fy: int, fmt: Formatter) -> list[Section]:
+    """The scorecard, indicators by locality, funnel plots, SPC, inequality and the payout."""
+    with ws.connect(read_only=True) as con:
+        data = outcomes.read_outcomes(con, run_id, fy)
+    return _sections_of(outcomes.outcomes_parts(data, ws.place, fmt))
 
 
 def _environment() -> Environment:
