@@ -134,3 +134,51 @@ def test_emergency_admissions_are_the_largest_hospital_spend(synth_dir):
     share = {r[0]: r[2] for r in mix}
     assert max(share, key=share.get) == "acute_non_elective"
     assert sum(share.values()) == pytest.approx(100, abs=0.3)
+
+
+def outcome_rows(out) -> dict[str, list]:
+    """The report's outcome indicators: indicator -> [(numerator, denominator, value)] by year."""
+    rows: dict[str, list] = {}
+    for r in sections(out)["Outcome indicators"].rows:
+        rows.setdefault(r[0], []).append((r[2], r[3], r[4]))
+    return rows
+
+
+def pooled(rows) -> float:
+    return sum(r[0] for r in rows) / sum(r[1] for r in rows)
+
+
+# The sample place has 12,000 people over three years: about 250 deaths, 3,800 discharges,
+# 1,600 people aged 65+ (about 35 falls admissions and 9 new care-home placements a year).
+# Each tolerance is about three standard errors of the pooled figure, and lies within 25% of
+# England's figure.
+
+
+def test_deaths_in_hospital_near_england(synth_dir):
+    """OHID end of life care profiles: 43.4% of deaths in England in 2022 were in hospital."""
+    share = 100 * pooled(outcome_rows(synth_dir)["deaths_in_hospital"])
+    assert 34 <= share <= 53
+
+
+def test_emergency_readmissions_near_england(synth_dir):
+    """NHS Digital compendium: about 14-15% of discharges are followed by an emergency
+    readmission within 30 days (13.7% in 2017/18)."""
+    share = 100 * pooled(outcome_rows(synth_dir)["emergency_readmissions_30d"])
+    assert 12 <= share <= 17.5
+
+
+def test_falls_admissions_near_england(synth_dir):
+    """PHOF C29: 1,933 emergency admissions for falls per 100,000 aged 65+ in 2022/23 (DSR).
+    The mean of the three years' DSRs, each from about 35 admissions."""
+    dsr = [r[2] for r in outcome_rows(synth_dir)["falls_admissions_65"]]
+    assert 1_350 <= sum(dsr) / len(dsr) <= 2_500
+
+
+def test_care_home_admissions_near_england_after_the_first_year(synth_dir):
+    """ASCOF 2A(2): about 560 permanent admissions per 100,000 aged 65+ a year. From the
+    second year (a year of history to tell a new placement from a running one); in the first
+    year every running placement counts, so it runs higher."""
+    rows = outcome_rows(synth_dir)["care_home_admissions_65"]
+    rate = 100_000 * pooled(rows[1:])
+    assert 250 <= rate <= 1_000
+    assert rows[0][2] > rate

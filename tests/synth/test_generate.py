@@ -153,6 +153,17 @@ def test_place_budget_matches_spend(synth_dir):
         assert b.by_organisation and sum(b.by_organisation.values()) <= b.total_gbp
 
 
+def test_place_has_an_outcomes_framework_feeding_the_quality_gate(synth_dir):
+    """Eight library indicators, each target better than its baseline, a pool of 1% of the
+    budget paid to the risk-share partners; the agreement declares no score of its own."""
+    place = load_place(synth_dir / "place.yaml")
+    framework = place.outcomes
+    assert len(framework.indicators) == 8
+    assert framework.incentive_pool_pct == Decimal("1") and not framework.partners
+    assert all(i.target < i.baseline for i in framework.indicators)  # lower is better for all
+    assert place.risk_share.quality_gate is not None and place.risk_share.quality_score is None
+
+
 def test_full_size_place_has_real_structure():
     counts = borough_counts(800_000)
     frame = build_place(counts, np.random.Generator(np.random.PCG64(1)))
@@ -185,3 +196,53 @@ def test_codes_are_valid_icd10_from_the_reference_list(synth_dir):
     assert codes <= listed
     assert {"W19X", "F059", "S720"} & codes  # frailty codes appear on admissions
     assert sql(synth_dir, "SELECT count(*) FROM diagnosis WHERE activity_id IS NULL")[0][0] > 0
+
+
+def test_admissions_the_outcome_indicators_count(synth_dir):
+    """Deaths in hospital end an emergency admission on the day of death; falls admissions
+    (an injury with W19X beside it) are of people 65 and over; readmissions come soon after a
+    discharge (about a fifth within two days)."""
+    q = lambda s: sql(synth_dir, s)[0]  # noqa: E731
+    dying, ending = q("""SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM activity a
+        WHERE a.person_id = p.person_id AND a.setting = 'acute_non_elective'
+          AND a.end_date = p.date_of_death))
+        FROM person p WHERE date_of_death IS NOT NULL""")
+    assert 0.3 < ending / dying < 0.6
+    falls, older = q("""SELECT count(*), count(*) FILTER (WHERE 2022 - p.year_of_birth >= 64)
+        FROM diagnosis w JOIN activity a USING (activity_id)
+        JOIN person p ON p.person_id = a.person_id
+        JOIN diagnosis d ON d.activity_id = a.activity_id AND d.position = 1
+        WHERE w.code = 'W19X' AND a.setting = 'acute_non_elective'
+          AND (d.code LIKE 'S%' OR d.code LIKE 'T%')""")
+    # (a younger person's injury admission may carry W19X by chance, rarely)
+    assert falls > 50 and older / falls > 0.95
+    gaps = dict(
+        sql(
+            synth_dir,
+            """SELECT least(datediff('day', b.end_date, a.start_date), 2), count(*)
+            FROM activity a JOIN activity b USING (person_id)
+            WHERE a.setting = 'acute_non_elective' AND b.setting = 'acute_non_elective'
+              AND a.activity_id <> b.activity_id
+              AND a.start_date BETWEEN b.end_date AND b.end_date + 29 GROUP BY 1""",
+        )
+    )
+    soon = (gaps.get(0, 0) + gaps.get(1, 0)) / sum(gaps.values())
+    assert 0.12 < soon < 0.35
+
+
+def test_care_home_placements_are_a_first_row_and_continuing_months(synth_dir):
+    """A placement is one unbroken run of monthly rows, from its first day to the person's
+    death or the period's end, in one kind of home."""
+    q = lambda s: sql(synth_dir, s)[0]  # noqa: E731
+    people, broken, short, kinds = q("""
+        WITH r AS (SELECT person_id, start_date, end_date, activity_type,
+                   lag(end_date) OVER (PARTITION BY person_id ORDER BY start_date) AS before
+                   FROM activity WHERE activity_type LIKE 'care_home%'),
+             p AS (SELECT person_id, max(end_date) AS last, count(DISTINCT activity_type) AS k
+                   FROM r GROUP BY 1)
+        SELECT count(*),
+               (SELECT count(*) FROM r WHERE before IS NOT NULL AND start_date <> before + 1),
+               count(*) FILTER (WHERE last <> coalesce(x.date_of_death, DATE '2025-03-31')),
+               max(k)
+        FROM p JOIN person x USING (person_id)""")
+    assert people > 50 and broken == 0 and short == 0 and kinds == 1

@@ -5,7 +5,10 @@
 sets the generated figures beside their targets. Sources: ONS mid-year estimates 2020 (age and
 sex), English indices of deprivation 2019 (LSOA and decile), QOF 2023/24 (prevalence), NHS
 National Cost Collection 2023/24 and PSSRU Unit Costs of Health and Social Care 2024 (costs),
-METHODS 5.4 (emergency admissions by age), Gilbert et al. 2018 (frailty codes).
+METHODS 5.4 (emergency admissions by age), Gilbert et al. 2018 (frailty codes); for the outcome
+indicators, OHID end of life care profiles (deaths in hospital), NHS Digital's compendium of
+emergency readmissions, PHOF C29 (falls at 65+) and ASCOF 2A(2) (care-home admissions); see
+``params``.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ or outpatient reasons) or, in proportion to their excess rate, one of the person
 Frail and older people's emergency spells carry frailty syndromes (falls W19X, delirium F059,
 UTI N390, incontinence R32X, ...), taken from the Hospital Frailty Risk Score code list of
 Gilbert et al., Lancet 2018, so that HFRS and Charlson scores computed later are meaningful.
+An older person's admission after a fall has a primary injury code (``params.FALL_INJURY``)
+and W19X, unspecified fall, as its external cause, as PHOF C29 counts them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import reference
+from . import params as P
 
 SECONDARY_RECORD = {
     "acute_non_elective": 0.85,
@@ -40,6 +43,9 @@ class Coder:
             cum_m = np.cumsum(np.where(sex != "F", w, 0.0))
             cum_f = np.cumsum(np.where(sex != "M", w, 0.0))
             self.pools[(group, role)] = (code_idx, cum_m, cum_f)
+        self.injury = np.array([index[c] for c, _ in P.FALL_INJURY], np.int16)
+        self.injury_cum = np.cumsum([w for _, w in P.FALL_INJURY])
+        self.fall_cause = np.int16(index[P.FALL_CAUSE])
         self.condition_of_code = {}
         for c in condition_names:
             for role in ("record", "primary"):
@@ -52,6 +58,12 @@ class Coder:
         pick_m = np.searchsorted(cum_m, u * cum_m[-1], side="right")
         pick_f = np.searchsorted(cum_f, u * cum_f[-1], side="right")
         return code_idx[np.minimum(np.where(male, pick_m, pick_f), len(code_idx) - 1)]
+
+    def fall_injuries(self, m: int, rng) -> np.ndarray:
+        """Primary injury codes of m admissions after a fall."""
+        u = rng.random(m) * self.injury_cum[-1]
+        pick = np.searchsorted(self.injury_cum, u, side="right")
+        return self.injury[np.minimum(pick, len(self.injury) - 1)]
 
     def record_codes(self, has: np.ndarray, male: np.ndarray, rng) -> np.ndarray:
         """One record code per person and condition (int16, -1 where absent)."""
@@ -88,13 +100,18 @@ def episode_diagnoses(
     excess: dict[str, float],
     frail: np.ndarray,
     rng: np.random.Generator,
+    fall: np.ndarray | None = None,
+    baseline: np.ndarray | None = None,
 ):
-    """Diagnoses of m activities (one per entry of ``person``): (activity row, code, position)."""
+    """Diagnoses of m activities (one per entry of ``person``): (activity row, code, position).
+
+    ``fall`` marks admissions after a fall: a primary injury code and W19X beside it.
+    ``baseline``: the weight of the baseline pool beside the conditions, per activity (1)."""
     m = len(person)
     names = coder.conditions
     cols = [names.index(c) for c in excess]
     weights = np.empty((m, len(cols) + 1), np.float32)
-    weights[:, 0] = 1.0
+    weights[:, 0] = 1.0 if baseline is None else baseline
     for k, (j, e) in enumerate(zip(cols, excess.values(), strict=True)):
         weights[:, k + 1] = e * has[person, j]
     cum = np.cumsum(weights, axis=1)
@@ -125,6 +142,13 @@ def episode_diagnoses(
     acts = [np.arange(m)]
     codes = [primary]
     prio = [np.zeros(m, np.int16)]
+    if fall is not None and fall.any():
+        w = np.flatnonzero(fall)
+        primary[w] = coder.fall_injuries(len(w), rng)
+        primary_cond[w] = -1
+        acts.append(w)
+        codes.append(np.full(len(w), coder.fall_cause, np.int16))
+        prio.append(np.ones(len(w), np.int16))
     p_sec = SECONDARY_RECORD[setting]
     for j in range(len(names)):
         w = np.flatnonzero(has[person, j] & (primary_cond != j) & (rng.random(m) < p_sec))

@@ -15,8 +15,10 @@ import pyarrow as pa
 from .. import reference
 from ..place import dump_place
 from . import activity as A
+from . import emergency as E
 from . import params as P
 from .arrowio import Writer, dates, day, fixed_ids, lookup, money
+from .care_homes import CareHomes
 from .conditions import assign, mortality_multiplier
 from .diagnoses import Coder, episode_diagnoses
 from .place import (
@@ -131,8 +133,11 @@ def generate_files(people: int, seed: int, years: int, out: Path, progress=None)
     run.person_ids = fixed_ids("P", np.arange(people), 8)
     pe = make_people(counts, frame.practice_borough, frame.practice_weight, run.start, run.end, rng)
     cond = assign(pe.age, pe.male, pe.decile, rng)
-    assign_deaths(pe, mortality_multiplier(cond), run.fy_starts, run.end, rng)
+    care = CareHomes(pe, cond, run.start, rng)
+    assign_deaths(pe, mortality_multiplier(cond), run.fy_starts, run.end, rng, care)
     frailty = rng.gamma(P.GAMMA_SHAPE, 1 / P.GAMMA_SHAPE, pe.n)
+    final = E.terminal(pe, care, run.fy_starts, run.end, rng)
+    until = E.admission_limit(pe, final)
     run.coder = coder = Coder(cond.names)
     record = coder.record_codes(cond.has, pe.male, rng)
     frail = cond.column("frailty") | cond.column("dementia")
@@ -161,7 +166,7 @@ def generate_files(people: int, seed: int, years: int, out: Path, progress=None)
         ex = A.Exposure(pe, k, bounds[k], bounds[k + 1] - 1)
         mult = {s: A.setting_multiplier(s, cond, pe.decile, frailty) for s in P.SETTINGS}
 
-        def episodes(setting, idx, start, end, pence, atype, method, provider=None, ex=ex):
+        def episodes(setting, idx, start, end, pence, atype, method, provider=None, ex=ex, **how):
             prov = acute(len(idx)) if provider is None else provider
             numbers = run.emit(
                 setting, idx, start, end, prov, pence, np.ones(len(idx)), atype, method
@@ -177,27 +182,63 @@ def generate_files(people: int, seed: int, years: int, out: Path, progress=None)
                 P.SETTINGS[setting]["excess"],
                 frail,
                 rng,
+                **how,
             )
             run.write_diagnoses(idx, numbers, start, act, code, pos)
             return prov
 
-        # Non-elective admissions, with the A&E attendance of those admitted via A&E.
-        idx, start = ex.draw(
-            ex.rates(P.SETTINGS["acute_non_elective"]["rate"], mult["acute_non_elective"]), rng
+        # Planned admissions: ordinary electives and day cases, none after an admission at the
+        # end of life has begun.
+        for setting, item in (("acute_elective", "elective_inpatient"), ("day_case", "day_case")):
+            idx, start = ex.draw(ex.rates(P.SETTINGS[setting]["rate"], mult[setting]), rng)
+            keep = start <= until[idx]
+            idx, start = idx[keep], start[keep]
+            los = 0 if setting == "day_case" else 1 + rng.poisson(2.0, len(idx))
+            end = np.minimum(start + los, until[idx]).astype(np.int32)
+            method = 5 + A.choose(P.ELECTIVE_METHODS, len(idx), rng).astype(np.int32)
+            episodes(
+                setting,
+                idx,
+                start,
+                end,
+                np.full(len(idx), run.cost[item], np.int64),
+                run.type_index("ordinary" if setting == "acute_elective" else "day_case"),
+                method,
+            )
+            if setting == "acute_elective":
+                elective = (idx, end)
+
+        # Emergency admissions (emergency.py: falls, readmissions, deaths in hospital and the
+        # rest), with the A&E attendance of those admitted via A&E.
+        sp = E.emergency_spells(
+            ex,
+            cond,
+            frailty,
+            mult["acute_non_elective"],
+            final,
+            until,
+            *elective,
+            bounds[k],
+            bounds[k + 1] - 1,
+            rng,
         )
-        band = ex.band[idx]
-        los, short = A.nel_stay(band, rng)
-        end = np.minimum(start + los, pe.exit[idx]).astype(np.int32)
+        idx, start = sp.person, sp.start
         method = 1 + A.choose(P.NEL_METHODS, len(idx), rng).astype(np.int32)
-        atype = np.where(short, run.type_index("short_stay"), run.type_index("long_stay"))
+        atype = np.where(sp.short, run.type_index("short_stay"), run.type_index("long_stay"))
         prov = episodes(
             "acute_non_elective",
             idx,
             start,
-            end,
-            A.nel_cost(los, short, band, run.cost),
+            sp.end,
+            A.nel_cost(sp.los, sp.short, sp.band, run.cost),
             atype,
             method,
+            fall=sp.kind == E.FALL,
+            baseline=np.where(
+                (sp.kind == E.READMISSION) | (sp.kind == E.TERMINAL),
+                P.CONDITION_ADMISSION_BASELINE,
+                1.0,
+            ),
         )
         via_ae = method == 1
         ed_idx2, ed_start2 = ex.draw(
@@ -235,23 +276,8 @@ def generate_files(people: int, seed: int, years: int, out: Path, progress=None)
                 np.ones(len(who)),
                 run.type_index(kind),
             )
-        run.progress(f"emergency care {y}", 0.1 + 0.8 * (k + 0.3) / len(run.fys))
+        run.progress(f"hospital care {y}", 0.1 + 0.8 * (k + 0.3) / len(run.fys))
 
-        # Planned care: ordinary electives, day cases, outpatients.
-        for setting, item in (("acute_elective", "elective_inpatient"), ("day_case", "day_case")):
-            idx, start = ex.draw(ex.rates(P.SETTINGS[setting]["rate"], mult[setting]), rng)
-            los = 0 if setting == "day_case" else 1 + rng.poisson(2.0, len(idx))
-            end = np.minimum(start + los, pe.exit[idx]).astype(np.int32)
-            method = 5 + A.choose(P.ELECTIVE_METHODS, len(idx), rng).astype(np.int32)
-            episodes(
-                setting,
-                idx,
-                start,
-                end,
-                np.full(len(idx), run.cost[item], np.int64),
-                run.type_index("ordinary" if setting == "acute_elective" else "day_case"),
-                method,
-            )
         # Outpatients: consultant-led (first or follow-up), non-consultant-led or a procedure,
         # in NCC 2023/24 proportions and volume.
         idx, start = ex.draw(ex.rates(op_rates, mult["outpatient"]), rng)
@@ -259,7 +285,7 @@ def generate_files(people: int, seed: int, years: int, out: Path, progress=None)
         first = (kind == 0) & (rng.random(len(idx)) < P.OUTPATIENT_FIRST)
         item = np.where(kind == 0, np.where(first, 0, 1), kind + 1)
         episodes("outpatient", idx, start, start, op_pence[item], op_types[item], None)
-        run.progress(f"planned care {y}", 0.1 + 0.8 * (k + 0.6) / len(run.fys))
+        run.progress(f"outpatients {y}", 0.1 + 0.8 * (k + 0.6) / len(run.fys))
 
         # Community, mental health, primary care, voluntary sector.
         simple = (
@@ -313,7 +339,7 @@ def generate_files(people: int, seed: int, years: int, out: Path, progress=None)
         _prescribing(run, pe, cond, ex, frailty, bounds[k], bounds[k + 1] - 1, n_practice_offset)
         run.progress(f"community and primary care {y}", 0.1 + 0.8 * (k + 1) / len(run.fys))
 
-    _social_care(run, pe, cond, org)
+    _social_care(run, pe, cond, care, org)
     run.activity.close()
     run.diagnosis.close()
     run.progress("social care", 0.95)
@@ -423,14 +449,16 @@ def _prescribing(run, pe, cond, ex, frailty, lo_fy, hi_fy, offset) -> None:
         )
 
 
-def _social_care(run, pe, cond, org) -> None:
-    """Care-home placements and home-care packages, one row per person per month."""
+def _social_care(run, pe, cond, care, org) -> None:
+    """Care-home placements (``care``) and home-care packages, one row per person per month:
+    a placement's first month, then a row for each month it continues."""
     rng = run.rng
     adult = pe.age >= 18
     months = [day(date(y + (m >= 9), (3 + m) % 12 + 1, 1)) for y in run.fys for m in range(12)]
     month_starts = np.array([*months, run.end + 1])
     council = np.array([org[b[4]] for b in BOROUGHS], np.int32)
-    home, begin = A.packages(pe, cond, P.CARE_HOME, P.CARE_HOME_EXCESS, adult, run.start, rng)
+    home = care.who
+    begin = care.begin[home]
     nursing = rng.random(len(home)) < P.CARE_HOME_NURSING
     in_home = np.zeros(pe.n, bool)
     in_home[home] = True

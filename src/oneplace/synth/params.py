@@ -167,11 +167,27 @@ PRESCRIBING_EXCESS = dict(
     frailty=1.0,
 )
 
-# Adult social care: share of people with a care-home placement / home-care package at some
-# point in the period, by band; excess by condition; home-care hours a week (gamma mean).
-CARE_HOME = (0.0, 0.0, 0.002, 0.003, 0.006, 0.02, 0.09)
+# Adult social care. Care homes (council-funded permanent placements): the share of people
+# already in a placement on the first day of the period, by band, and new placements a
+# person-year afterwards, each raised by conditions (CARE_HOME_EXCESS, normalised to the band's
+# rate); a placement lasts until death or the period's end, written as monthly rows. New
+# placements of people 65+ follow ASCOF 2A(2) (NHS Digital; Nuffield Trust QualityWatch,
+# "Admissions to care homes", 2021-22: 578 per 100,000 aged 65+ in England in 2018-19, 584 in
+# 2019-20, 498 in the pandemic year 2020-21). The admission rates are set above that because
+# people already placed, and people who die first, are not placed: as the outcomes library
+# counts them (over everyone 65+), they give about 530-560 per 100,000 a year. Placements end
+# in death: residents die at CARE_HOME_MORTALITY times the rate of people of their age and
+# conditions at home (a third or more of residents a year), so the number of residents holds
+# roughly steady [K]. The residents on the first day, and younger adults' placements (ASCOF
+# 2A(1): about 14 per 100,000 aged 18-64 a year), keep the generator's earlier spend on care
+# homes [K].
+CARE_HOME_RESIDENT = (0.0, 0.0, 0.0011, 0.0017, 0.0034, 0.0118, 0.052)
+CARE_HOME_ADMISSION = (0.0, 0.0, 0.00014, 0.00014, 0.0018, 0.0073, 0.031)
 CARE_HOME_EXCESS = dict(dementia=6.0, frailty=4.0, stroke=1.5)
+CARE_HOME_MORTALITY = 2.5
 CARE_HOME_NURSING = 0.4
+# Home care: share of people with a package at some point in the period, by band; excess by
+# condition; hours a week (gamma mean).
 HOME_CARE = (0.0, 0.0, 0.006, 0.012, 0.025, 0.06, 0.15)
 HOME_CARE_EXCESS = dict(frailty=4.0, dementia=2.0, stroke=2.0, heart_failure=1.0, smi=1.0)
 HOME_CARE_HOURS = 10.0
@@ -179,3 +195,59 @@ PRIOR_PACKAGE = 0.6  # share of packages already running when the period starts
 
 COMMUNITY_MATRON = 0.15  # share of community contacts by a matron for frail people
 COMMUNITY_NURSING = 0.6  # district nursing share of the rest (others are therapies)
+
+# -- Emergency admissions the outcome indicators count -------------------------------------
+# They are part of the acute_non_elective rates above: the generator draws them first and the
+# rest ("background" admissions) at the band rate less their expected number, so the rates by
+# age, and the money, stay where METHODS 5.4 puts them.
+
+# Falls, 65 and over: emergency admissions with a primary injury code and W19X (unspecified
+# fall) as the external cause, per person-year by band, raised by frailty and dementia [K].
+# PHOF C29 / Fingertips 22401 (OHID, HES): England 1,933 per 100,000 aged 65+ in 2022/23
+# (directly standardised, ESP 2013; Lancashire Insight, "Falls", citing Fingertips), 2,100 in
+# 2021/22 (Waltham Forest JSNA, 2023); about 30% of people 65+ and 50% of people 80+ fall each
+# year (NHS Scorecard, indicator 8135). On ESP 2013's 65+ weights (65-74 10,500, 75-84 6,500,
+# 85+ 2,500 of 19,500) these rates standardise to about 1,960.
+FALLS_RATE = (0.0, 0.0, 0.0, 0.0, 0.0095, 0.023, 0.061)
+FALLS_EXCESS = dict(frailty=2.0, dementia=1.5, stroke=1.0, atrial_fibrillation=0.3)
+FALLS_DISPERSION = 0.5
+# Primary injury of a fall admission: hip fracture about 30% of falls admissions at 65+ (the
+# National Hip Fracture Database annual report 2017: about 76,000 hip fractures a year in the
+# UK, against about 200,000 falls admissions at 65+ in England); the rest are written as head
+# injury, the only other injury code of reference/icd10_codes.csv [K].
+FALL_INJURY = (("S720", 0.3), ("S099", 0.7))
+FALL_CAUSE = "W19X"
+
+# Deaths in hospital: a share of the people who die in a year die during an emergency
+# admission that ends on the day of death. OHID Palliative and end of life care profiles,
+# December 2023 update: 43.4% of deaths in England in 2022 occurred in hospital (46.9% in
+# 2016), 20.5% in care homes, 28.7% at home. The share is raised or lowered by age band
+# (the oldest die in care homes more often) and lowered for care-home residents [K]; it is
+# set a little under 43.4% because some people already die during an admission that would
+# have ended later.
+DEATH_IN_HOSPITAL = 0.425
+DEATH_IN_HOSPITAL_AGE = (1.0, 1.0, 1.05, 1.15, 1.2, 1.1, 0.85)
+DEATH_IN_HOSPITAL_RESIDENT = 0.5
+
+# Readmissions: a discharge from an emergency admission is followed by another emergency
+# admission 0-29 days later with this probability by band, raised for the people most often
+# admitted (their acute_non_elective multiplier to the power READMISSION_DISPERSION,
+# normalised to mean 1 over the band's discharges, at most READMISSION_MAX) [K]; after an
+# ordinary elective admission with READMISSION_ELECTIVE times that. A readmission may itself
+# be readmitted.
+# NHS Digital, Compendium of emergency readmissions within 30 days of discharge (I02040), as
+# the Nuffield Trust QualityWatch "Emergency readmissions" (2019) reports it: 12.4% of
+# discharges in England in 2013/14, 13.7% in 2017/18, rising since; the brief's 14-15%. Days
+# to readmission: a truncated exponential of mean READMISSION_GAP_DAYS, so that about a fifth
+# come within 2 days (Healthwatch England 2017: 21.6% of readmissions within 48 hours). Chance
+# alone (frail people are admitted often) adds about 3 points to these probabilities.
+READMISSION = (0.115, 0.095, 0.115, 0.145, 0.175, 0.19, 0.2)
+READMISSION_ELECTIVE = 0.4
+READMISSION_DISPERSION = 0.5
+READMISSION_MAX = 0.6
+READMISSION_GAP_DAYS = 9.0
+READMISSION_MAX_CHAIN = 8
+# A readmission, or an admission at the end of life, is more often for one of the person's
+# long-term conditions than other emergency admissions: the acute reasons of the baseline pool
+# weigh this much beside the conditions' excess rates (1 for other admissions) [K].
+CONDITION_ADMISSION_BASELINE = 0.4

@@ -10,6 +10,7 @@ network and practice in each.
 Eight partners (seed 003): the commissioner, the acute trust (BHRUT), the mental health and
 community trust (NELFT), three councils, the GP federation and the voluntary sector
 alliance; London Ambulance Service and Barts Health (out-of-area care) are non-partners.
+The place file also holds pooled budgets, a risk-share agreement and an outcomes framework.
 """
 
 from __future__ import annotations
@@ -173,6 +174,7 @@ def with_budgets(
     data["budgets"] = [b.model_dump(mode="python") for b in budgets]
     data["finance"] = FINANCE
     data["risk_share"] = risk_share()
+    data["outcomes"] = outcomes_framework()
     return Place.model_validate(data)
 
 
@@ -181,7 +183,8 @@ def risk_share() -> dict:
     partners pool every setting but ambulance care; each bears its own variance up to 1% of
     its budget, the pool shares the next 3% of the pool budget and the commissioner bears the
     rest; 0.5% of the pool is held back as a risk reserve; gains are paid in full at an
-    outcomes score of 0.8, scaled down to nothing at 0.5."""
+    outcomes score of 0.8, scaled down to nothing at 0.5. The score is the outcomes
+    framework's overall score of the year (:func:`outcomes_framework`)."""
     councils = [b[4] for b in BOROUGHS]
     parties = [
         (ACUTE, "35", "40"),
@@ -218,7 +221,46 @@ def risk_share() -> dict:
         "gain_cap_pct": Decimal("3"),
         "loss_collar_pct": Decimal("3"),
         "quality_gate": {"threshold": Decimal("0.8"), "floor": Decimal("0.5")},
-        "quality_score": Decimal("0.72"),
+    }
+
+
+# The outcomes framework: (indicator, baseline, target, weight). Baselines are the synthetic
+# place's values in its first year (2022/23; `oneplace synth --people 50000 --seed 1 --years
+# 3`, then `oneplace run`), rounded; targets are 5-10% better. Care-home admissions take the
+# second year's value: in the first year of the data every placement already running looks
+# like an admission (no history before it), about three times the true rate.
+OUTCOMES = (
+    ("non_elective_admissions", 88.9, 84.5, 15),  # per 1,000
+    ("acsc_chronic_admissions", 645.0, 595.0, 15),  # per 100,000, indirectly standardised
+    ("emergency_readmissions_30d", 14.6, 13.6, 15),  # % of discharges
+    ("falls_admissions_65", 2100.0, 1950.0, 10),  # per 100,000 aged 65+, DSR
+    ("care_home_admissions_65", 545.0, 500.0, 10),  # per 100,000 aged 65+ (2023/24)
+    ("deaths_in_hospital", 43.0, 40.0, 10),  # % of deaths
+    ("high_intensity_users", 1.35, 1.26, 10),  # % of registered people
+    ("hospital_share_of_spend", 47.4, 45.0, 15),  # % of spend
+)
+
+
+def outcomes_framework() -> dict:
+    """The partnership's outcomes framework (seed 001: "an outcome based framework"; seed 004:
+    responsible "for the cost and quality of care"): the measures a partnership like BHR was
+    held to through the Better Care Fund, the NHS and adult social care outcomes frameworks and
+    the public health outcomes framework (emergency admissions, chronic ACSC admissions,
+    readmissions, falls, permanent care-home admissions, deaths in hospital), with high-intensity
+    use of A&E and the share of money spent in hospitals (seed 004: most of the budget goes on
+    hospital care). An incentive pool of 1% of each year's pooled budget is paid out by
+    attainment to the partners of the risk share."""
+    return {
+        "indicators": [
+            {
+                "id": ind,
+                "baseline": base,
+                "target": target,
+                "weight": Decimal(weight),
+            }
+            for ind, base, target, weight in OUTCOMES
+        ],
+        "incentive_pool_pct": Decimal("1"),
     }
 
 

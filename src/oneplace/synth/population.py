@@ -10,7 +10,8 @@ Sources (reference tables under ``oneplace/reference``):
 
 Registration: most people are registered with one practice of their borough throughout; about
 2% a year register during the period (moved in) and about 3% a year move practice. Deaths come
-from a Gompertz hazard by age raised by conditions (see ``conditions.mortality_multiplier``).
+from a Gompertz hazard by age raised by conditions (see ``conditions.mortality_multiplier``)
+and by living in a care home (``care_homes``).
 About 3% of people have a national data opt-out recorded.
 """
 
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import reference
+from . import params as P
 from .place import BOROUGHS
 
 NEW_REGISTRATION_PER_YEAR = 0.02
@@ -140,18 +142,28 @@ def assign_deaths(
     fy_starts: list[int],
     end: int,
     rng: np.random.Generator,
+    care=None,
 ) -> None:
-    """Deaths year by year (hazard rises with age and conditions); sets ``death`` and ``exit``."""
+    """Deaths year by year (hazard rises with age and conditions); sets ``death`` and ``exit``.
+
+    With ``care`` (:class:`oneplace.synth.care_homes.CareHomes`), each year's new care-home
+    placements are drawn first, and a person's hazard rises with the share of the year they
+    spend in a care home (``params.CARE_HOME_MORTALITY``)."""
     bounds = [*fy_starts, end + 1]
     for k, (lo_fy, hi_fy) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
         alive = people.death < 0
         lo = np.maximum(people.entry, lo_fy)
         exposure = np.clip(hi_fy - lo, 0, None) / 365.25
         q = GOMPERTZ_A * np.exp(GOMPERTZ_B * (people.age + k)) * mortality_multiplier
+        if care is not None:
+            share = care.admit(k, lo_fy, hi_fy - 1, alive, rng)
+            q = q * (1 + (P.CARE_HOME_MORTALITY - 1) * share)
         q = np.minimum(q, 0.8) * exposure
         dies = alive & (rng.random(people.n) < q)
         when = lo + (rng.random(people.n) * np.maximum(hi_fy - lo, 1)).astype(np.int32)
         people.death = np.where(dies, when, people.death).astype(np.int32)
+        if care is not None:
+            care.forget_after_death(people.death)
     dead = people.death >= 0
     people.exit = np.where(dead, people.death, end).astype(np.int32)
     # a move after death does not happen

@@ -4,8 +4,11 @@ Reads the files written by ``generate`` with DuckDB and returns sections the CLI
 tables: emergency admissions per 1,000 person-years by age band (METHODS 5.4, indicative
 England rates), share of spend by setting (hospital settings about half; METHODS 5.3
 indicative ICB shares), hospital spend by point of delivery beside the NCC 2023/24 England mix,
-cost per head, prevalence of each long-term condition (QOF 2023/24 England) and the share of
-A&E attendances by high-intensity users (METHODS 3.6).
+cost per head, prevalence of each long-term condition (QOF 2023/24 England), the share of
+A&E attendances by high-intensity users (METHODS 3.6), and the outcome indicators the
+generator models (deaths in hospital, readmissions, falls and care-home admissions at 65+),
+counted as the outcomes library defines them (``outcomes/indicators.yaml``) beside the England
+figures of ``params``.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import yaml
 
 from .. import reference
 from ..schema.tables import HOSPITAL_SETTINGS
+from ..stats.standardisation import ESP2013, ESP2013_BANDS
 from . import params as P
 
 HIU_THRESHOLD = 5
@@ -74,6 +79,7 @@ def build_report(out: Path) -> list[ReportSection]:
         _per_head(con),
         _prevalence(con),
         _hiu(con),
+        _outcomes(con),
     ]
 
 
@@ -254,5 +260,106 @@ def _hiu(con) -> ReportSection:
     return ReportSection(
         f"High-intensity A&E users (>= {HIU_THRESHOLD} attendances in a year, METHODS 3.6)",
         ["financial year", "attendances", "users", "% of people", "% of attendances", "target"],
+        rows,
+    )
+
+
+# The outcome indicators: England's figure beside each (see params for the sources).
+OUTCOME_TARGETS = {
+    "deaths_in_hospital": "43.4% (OHID end of life care profiles, 2022)",
+    "emergency_readmissions_30d": "about 14-15% (NHS Digital compendium; 13.7% in 2017/18)",
+    "falls_admissions_65": "1,933 per 100,000, DSR (PHOF C29, 2022/23)",
+    "care_home_admissions_65": "about 560 per 100,000 (ASCOF 2A(2); 584 in 2019-20)",
+}
+OLDER_BANDS = ESP2013_BANDS.index("65-69")
+
+
+def _outcomes(con) -> ReportSection:
+    """Each year's value of the four indicators, counted as ``outcomes/indicators.yaml`` and
+    the engine count them: over the people registered and alive on 1 October (the deaths:
+    over the year's decedents), ages in whole years at the start of the year. The first
+    year's care-home admissions count every placement already running (no history before
+    it)."""
+    con.execute("""
+        CREATE TABLE people AS
+        SELECT DISTINCT p.person_id, fy.fy, fy.fy - p.year_of_birth AS age
+        FROM person p JOIN registration r USING (person_id) CROSS JOIN fy
+        WHERE r.start_date <= make_date(fy.fy, 10, 1)
+          AND coalesce(r.end_date, DATE '9999-12-31') >= make_date(fy.fy, 10, 1)
+          AND coalesce(p.date_of_death, DATE '9999-12-31') >= make_date(fy.fy, 10, 1)""")
+    con.execute("""
+        CREATE TABLE spell AS
+        SELECT a.activity_id, a.person_id, a.setting, a.start_date, a.end_date,
+               year(a.start_date - INTERVAL 3 MONTH) AS start_fy,
+               year(a.end_date - INTERVAL 3 MONTH) AS end_fy,
+               d.code AS primary_code,
+               EXISTS (SELECT 1 FROM diagnosis w WHERE w.activity_id = a.activity_id
+                       AND w.code >= 'W00' AND w.code < 'W20') AS fall_cause
+        FROM activity a LEFT JOIN diagnosis d
+          ON d.activity_id = a.activity_id AND d.position = 1
+        WHERE a.setting IN ('acute_non_elective', 'acute_elective')""")
+    deaths = con.execute("""
+        SELECT year(p.date_of_death - INTERVAL 3 MONTH) AS fy, count(*),
+               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM spell s
+                   WHERE s.person_id = p.person_id AND s.start_date <= p.date_of_death
+                     AND s.end_date >= p.date_of_death))
+        FROM person p WHERE p.date_of_death IS NOT NULL GROUP BY 1""").fetchall()
+    readmitted = con.execute("""
+        SELECT s.end_fy, count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM spell e
+            WHERE e.person_id = s.person_id AND e.activity_id <> s.activity_id
+              AND e.setting = 'acute_non_elective'
+              AND e.start_date BETWEEN s.end_date AND s.end_date + 29
+              AND NOT (e.primary_code >= 'C00' AND e.primary_code < 'C98'
+                       OR e.primary_code LIKE 'O%' OR e.primary_code = 'Z511')))
+        FROM spell s JOIN people USING (person_id) WHERE people.fy = s.end_fy
+        GROUP BY 1""").fetchall()
+    older = con.execute("""
+        SELECT fy, least(age // 5, 18) AS band, count(*) FROM people WHERE age >= 65
+        GROUP BY 1, 2""").fetchall()
+    falls = con.execute("""
+        SELECT people.fy, least(people.age // 5, 18) AS band, count(*)
+        FROM spell s JOIN people ON s.person_id = people.person_id AND s.start_fy = people.fy
+        WHERE people.age >= 65 AND s.setting = 'acute_non_elective' AND s.fall_cause
+          AND (s.primary_code LIKE 'S%' OR s.primary_code LIKE 'T%')
+        GROUP BY 1, 2""").fetchall()
+    homes = dict(
+        con.execute("""
+        WITH rows AS (SELECT DISTINCT person_id, start_date FROM activity
+                      WHERE activity_type IN ('care_home_residential', 'care_home_nursing')),
+             first AS (SELECT r.person_id, year(r.start_date - INTERVAL 3 MONTH) AS fy
+                       FROM rows r WHERE NOT EXISTS (SELECT 1 FROM rows b
+                           WHERE b.person_id = r.person_id AND b.start_date < r.start_date
+                             AND b.start_date >= r.start_date - 365))
+        SELECT fy, count(*) FROM first JOIN people USING (person_id, fy)
+        WHERE people.age >= 65 GROUP BY 1""").fetchall()
+    )
+    rows = []
+    for fy, den, num in sorted(deaths):
+        rows.append(["deaths_in_hospital", fy, num, den, round(100 * num / den, 1), "%"])
+    for fy, den, num in sorted(readmitted):
+        rows.append(["emergency_readmissions_30d", fy, num, den, round(100 * num / den, 1), "%"])
+    bands = len(ESP2013_BANDS) - OLDER_BANDS
+    for fy in sorted({r[0] for r in older}):
+        pop, events = np.zeros(bands), np.zeros(bands)
+        for _, band, n in (r for r in older if r[0] == fy):
+            pop[band - OLDER_BANDS] = n
+        for _, band, n in (r for r in falls if r[0] == fy):
+            events[band - OLDER_BANDS] = n
+        weights = ESP2013[OLDER_BANDS:]
+        rates = np.divide(events, pop, out=np.zeros(bands), where=pop > 0)
+        dsr = 100_000 * (weights * rates).sum() / weights[pop > 0].sum()
+        rows.append(
+            ["falls_admissions_65", fy, int(events.sum()), int(pop.sum()), round(dsr), "DSR"]
+        )
+        n = homes.get(fy, 0)
+        per = round(100_000 * n / pop.sum())
+        rows.append(["care_home_admissions_65", fy, n, int(pop.sum()), per, "per 100,000"])
+    rows.sort(key=lambda r: (list(OUTCOME_TARGETS).index(r[0]), r[1]))
+    for r in rows:
+        r[1] = f"{r[1]}/{(r[1] + 1) % 100:02d}"
+        r.append(OUTCOME_TARGETS[r[0]])
+    return ReportSection(
+        "Outcome indicators (as the outcomes library counts them; England figure beside)",
+        ["indicator", "financial year", "numerator", "denominator", "generated", "unit", "England"],
         rows,
     )
