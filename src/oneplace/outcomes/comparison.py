@@ -116,10 +116,11 @@ def spc_rows(monthly: pd.DataFrame, population: pd.DataFrame, ind: Indicator) ->
 
 def indicator_spc_table(con: duckdb.DuckDBPyConnection, place: Place) -> pa.Table:
     """The ``indicator_spc`` result, from ``indicator_monthly`` and ``indicator_cells``."""
-    monthly = con.execute("SELECT * EXCLUDE (run_id) FROM indicator_monthly").df()
+    # In a fixed order, so that sums of doubles are the same whichever engine stored them.
+    monthly = con.execute("SELECT * EXCLUDE (run_id) FROM indicator_monthly ORDER BY ALL").df()
     population = con.execute(
-        "SELECT indicator_id, fy, locality_code, sum(denominator) AS denominator "
-        "FROM indicator_cells GROUP BY ALL"
+        "SELECT indicator_id, fy, locality_code, sum(denominator) AS denominator FROM "
+        "(SELECT * FROM indicator_cells ORDER BY ALL) GROUP BY ALL ORDER BY ALL"
     ).df()
     whole = population.groupby(["indicator_id", "fy"], as_index=False)["denominator"].sum()
     population = pd.concat([population, whole.assign(locality_code=WHOLE_PLACE)])
@@ -161,7 +162,7 @@ def gap_rows(values: pd.DataFrame) -> pd.DataFrame:
 def inequality_gaps_table(con: duckdb.DuckDBPyConnection, place: Place) -> pa.Table:
     """The ``inequality_gaps`` result, from ``indicator_values``."""
     values = con.execute(
-        "SELECT * EXCLUDE (run_id) FROM indicator_values WHERE level = 'imd_quintile'"
+        "SELECT * EXCLUDE (run_id) FROM indicator_values WHERE level = 'imd_quintile' ORDER BY ALL"
     ).df()
     if values.empty:
         return GAPS.empty_table()

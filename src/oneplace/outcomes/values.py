@@ -265,7 +265,13 @@ def indicator_values_table(con: duckdb.DuckDBPyConnection, place: Place) -> pa.T
     """The ``indicator_values`` result from the stored ``indicator_cells``."""
     from .framework import indicators_of_place, reference_year
 
-    cells = con.execute("SELECT * EXCLUDE (run_id) FROM indicator_cells").arrow().read_all()
+    # In a fixed order: the sums below are of doubles, and a sum's last digit depends on the
+    # order it adds in (the engines store rows in different orders).
+    cells = (
+        con.execute("SELECT * EXCLUDE (run_id) FROM indicator_cells ORDER BY ALL")
+        .arrow()
+        .read_all()
+    )
     frame = cells.to_pandas()
     if frame.empty:
         return SCHEMA.empty_table()
