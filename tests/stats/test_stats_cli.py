@@ -224,3 +224,18 @@ def test_unknown_group_by_column_is_refused(tmp_path):
     result, _, _ = _run(tmp_path, "rate", RATES, "--group-by", "ward")
     assert result.exit_code == 2
     assert "--group-by column(s) ward not in the file" in result.output
+
+
+def test_proportion_with_a_zero_denominator_is_blank_not_an_error(tmp_path) -> None:
+    """A zero denominator gives a blank and a warning even where the numerator exceeds it."""
+    src = tmp_path / "in.csv"
+    src.write_text("numerator,denominator\n3,10\n5,0\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(
+        app, ["stats", "proportion", "--input", str(src), "--output", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert rows[1].startswith("3,10,0.3,")
+    assert rows[2] == "5,0,,,,,,not computed: denominator missing or zero"
+    assert "1 unit(s) left blank" in result.output

@@ -57,7 +57,8 @@ def rate_file(
     for line, values in table.rows:
         x = number(line, values, "numerator", problems)
         n = number(line, values, "denominator", problems)
-        if statistic == "proportion" and x > n:
+        # A zero denominator gives a blank (and a warning), not a problem with the file.
+        if statistic == "proportion" and n > 0 and x > n:
             problems.add(f"row {line}: numerator {x:g} is above denominator {n:g}")
         numerators.append(x)
         denominators.append(n)

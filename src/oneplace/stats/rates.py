@@ -65,9 +65,11 @@ def proportion(numerator: ArrayLike, denominator: ArrayLike, multiplier: float =
     """``numerator / denominator`` (x 100 for a percentage) with Wilson score limits."""
     x = counts(numerator, "numerator")
     n = counts(denominator, "denominator")
-    if np.any(x > n):
-        raise ValueError("numerators must not exceed their denominators for a proportion")
     blank, reason = _blanks(x, n)
+    # A missing or zero denominator blanks the unit (with a warning); elsewhere the count of
+    # those with the attribute cannot exceed the count of those who could have it.
+    if np.any((x > n) & ~blank):
+        raise ValueError("numerators must not exceed their denominators for a proportion")
     x, n = np.where(blank, 0, x), np.where(blank, 1, n)
     low95, up95 = wilson_limits(x, n, Z95)
     low998, up998 = wilson_limits(x, n, Z998)
