@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from machine import machine
@@ -40,6 +41,8 @@ MONEY = (
     "spend_concentration",
     "budget_projection",
 )
+# Seconds per step, and rows per step (empty when not counted).
+Steps = tuple[dict[str, float], dict[str, int]]
 
 
 def _oneplace(*args: str) -> None:
@@ -92,8 +95,12 @@ def time_money(ws_path: Path) -> dict[str, float]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def bench(doc: str, engine: str, time_steps: Callable[[Path], Steps]) -> None:
+    """The command line of a benchmark of results on a large synthetic place (this one's and
+    ``bench_outcomes.py``'s): prepare the place, time its steps ``--repeat`` times
+    (``time_steps`` gives seconds per step and, if it counts them, rows per step), and print
+    the median, min and max of each step and of their total with the machine."""
+    parser = argparse.ArgumentParser(description=doc)
     parser.add_argument("--people", type=int, default=1_400_000)
     parser.add_argument("--years", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=3)
@@ -106,28 +113,27 @@ def main() -> None:
         start = time.perf_counter()
         ws = prepare(folder, args.people, args.years)
         setup = time.perf_counter() - start
-        runs = [time_money(ws) for _ in range(args.repeat)]
+        runs = [time_steps(ws) for _ in range(args.repeat)]
 
+    rows = runs[0][1]
     table = Table(
-        title=f"money engine, {args.people:,} people x {args.years} years (DuckDB) on {machine()}"
+        title=f"{engine}, {args.people:,} people x {args.years} years (DuckDB) on {machine()}"
     )
-    for col in ("step", "median s", "min s", "max s"):
+    for col in ("step", *(["rows"] if rows else []), "median s", "min s", "max s"):
         table.add_column(col, justify="right" if col != "step" else "left")
-    for step in runs[0]:
-        secs = [r[step] for r in runs]
-        table.add_row(
-            step, f"{statistics.median(secs):.2f}", f"{min(secs):.2f}", f"{max(secs):.2f}"
-        )
-    totals = [sum(r.values()) for r in runs]
+
+    def spread(secs: list[float]) -> list[str]:
+        return [f"{statistics.median(secs):.2f}", f"{min(secs):.2f}", f"{max(secs):.2f}"]
+
+    for step in runs[0][0]:
+        counted = [f"{rows[step]:,}"] if rows else []
+        table.add_row(step, *counted, *spread([r[0][step] for r in runs]))
     table.add_row(
-        "[bold]total",
-        f"{statistics.median(totals):.2f}",
-        f"{min(totals):.2f}",
-        f"{max(totals):.2f}",
+        "[bold]total", *([""] if rows else []), *spread([sum(r[0].values()) for r in runs])
     )
     Console().print(table)
     print(f"(synthesis, load and first run: {setup:.0f} s; {args.repeat} timed repeats)")
 
 
 if __name__ == "__main__":
-    main()
+    bench(__doc__, "money engine", lambda ws: (time_money(ws), {}))

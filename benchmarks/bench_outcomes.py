@@ -15,16 +15,10 @@ Usage: ``python benchmarks/bench_outcomes.py [--people 1400000] [--years 3] [--r
 
 from __future__ import annotations
 
-import argparse
-import statistics
-import tempfile
 import time
 from pathlib import Path
 
-from bench_money import prepare
-from machine import machine
-from rich.console import Console
-from rich.table import Table
+from bench_money import bench
 
 COUNTS = ("indicator_cells", "indicator_monthly")
 PYTHON = (
@@ -77,48 +71,5 @@ def time_outcomes(ws_path: Path) -> tuple[dict[str, float], dict[str, int]]:
     return out, rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--people", type=int, default=1_400_000)
-    parser.add_argument("--years", type=int, default=3)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--keep", type=Path, help="folder to keep (and reuse) the workspace in")
-    args = parser.parse_args()
-
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = args.keep or Path(tmp)
-        folder.mkdir(parents=True, exist_ok=True)
-        start = time.perf_counter()
-        ws = prepare(folder, args.people, args.years)
-        setup = time.perf_counter() - start
-        runs = [time_outcomes(ws) for _ in range(args.repeat)]
-
-    table = Table(
-        title=f"outcomes engine, {args.people:,} people x {args.years} years (DuckDB) "
-        f"on {machine()}"
-    )
-    for col in ("step", "rows", "median s", "min s", "max s"):
-        table.add_column(col, justify="right" if col != "step" else "left")
-    for step in runs[0][0]:
-        secs = [r[0][step] for r in runs]
-        table.add_row(
-            step,
-            f"{runs[0][1][step]:,}",
-            f"{statistics.median(secs):.2f}",
-            f"{min(secs):.2f}",
-            f"{max(secs):.2f}",
-        )
-    totals = [sum(r[0].values()) for r in runs]
-    table.add_row(
-        "[bold]total",
-        "",
-        f"{statistics.median(totals):.2f}",
-        f"{min(totals):.2f}",
-        f"{max(totals):.2f}",
-    )
-    Console().print(table)
-    print(f"(synthesis, load and first run: {setup:.0f} s; {args.repeat} timed repeats)")
-
-
 if __name__ == "__main__":
-    main()
+    bench(__doc__, "outcomes engine", time_outcomes)
