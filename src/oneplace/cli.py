@@ -330,12 +330,13 @@ def settle(
     ] = None,
 ) -> None:
     """Print the risk-share settlement: one statement per partner and one for the system."""
+    from .web.formatting import fy_label
     from .workspace import Workspace
 
     ws = Workspace.open(workspace)
     statements = ws.settlement(year)
     fy = statements["fy"]
-    label = f"{fy}/{(fy + 1) % 100:02d}"
+    label = fy_label(fy)
     for party in statements["parties"]:
         rows = [[line["rule"], line["description"], line["amount_gbp"]] for line in party["lines"]]
         rows.append(["", "Final (gain + / loss -)", party["amount_gbp"]])
@@ -364,6 +365,7 @@ def outcomes(
     """Print the outcomes: every indicator's value with 95% limits, the framework's scorecard
     and the incentive payout."""
     from .outcomes.values import LEVELS
+    from .web.formatting import fy_label
     from .workspace import Workspace
 
     levels = [name for name, _ in LEVELS]
@@ -379,7 +381,7 @@ def outcomes(
         fy = max(years) if year is None else year
         if fy not in years:
             raise UserError(f"--year: no values for {fy}; years: {', '.join(map(str, years))}")
-        label = f"{fy}/{(fy + 1) % 100:02d}"
+        label = fy_label(fy)
         shown = ["place", level] if level else ["place"]
         marks = ", ".join("?" for _ in shown)
         rows = con.execute(

@@ -28,8 +28,7 @@ Result contracts:
 
 * ``indicator_cells``: indicator_id, fy INT, practice_code, network_code, locality_code,
   imd_quintile INT, sex, age_band, people BIGINT (the denominator people), numerator DOUBLE,
-  denominator DOUBLE (people; discharges; deaths; or spend in pounds), numerator_sq DOUBLE
-  (the sum over people of their numerator squared: the several-events-per-person variance).
+  denominator DOUBLE (people; discharges; deaths; or spend in pounds).
 * ``indicator_monthly`` (indicators with a monthly series): indicator_id, fy INT, month DATE,
   locality_code, numerator DOUBLE, denominator DOUBLE (discharges or deaths in the month; 0
   where the denominator is the year's population).
@@ -75,12 +74,12 @@ def _with_listed_primary(inputs: Inputs, table: str) -> ir.Table:
     primary = diag.filter(diag.position == 1)
     secondary = diag.filter(diag.position > 1)
     parts = []
-    for i, row in enumerate(reference_rows(table)):
+    for row in reference_rows(table):
         ids = _with_code(primary, row["icd10"])
         if row.get("secondary_icd10", "").strip():
             also = _with_code(secondary, row["secondary_icd10"]).rename(also_id="hit_id")
             ids = ids.join(also, ids.hit_id == also.also_id).select("hit_id")
-        parts.append(ids.mutate(row=ibis.literal(i)))
+        parts.append(ids)
     union = parts[0]
     for part in parts[1:]:
         union = union.union(part)
@@ -274,7 +273,6 @@ def _cells_of(inputs: Inputs, ind: Indicator) -> ir.Table:
         people=cells.count().cast("int64"),
         numerator=cells.num.sum().cast("float64"),
         denominator=cells.den.sum().cast("float64"),
-        numerator_sq=(cells.num * cells.num).sum().cast("float64"),
     )
 
 
@@ -284,7 +282,7 @@ def indicator_cells(inputs: Inputs) -> ir.Table:
         _cells_of(inputs, ind).mutate(indicator_id=ibis.literal(ind.id))
         for ind in inputs.indicator_definitions
     ]
-    columns = ["indicator_id", "fy", *UNIT, "people", "numerator", "denominator", "numerator_sq"]
+    columns = ["indicator_id", "fy", *UNIT, "people", "numerator", "denominator"]
     union = parts[0].select(*columns)
     for part in parts[1:]:
         union = union.union(part.select(*columns))

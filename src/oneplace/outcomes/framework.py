@@ -171,6 +171,7 @@ def scores(
                     "rule": "O1, O2" if value is not None else "O1: no value, attains 0",
                 }
             )
+        overall = float(overall_score(got, weights))
         out.append(
             {
                 "fy": fy,
@@ -180,8 +181,8 @@ def scores(
                 "baseline": 0.0,
                 "target": 1.0,
                 "weight": float(sum(weights, Decimal(0))),
-                "value": float(overall_score(got, weights)),
-                "attainment": float(overall_score(got, weights)),
+                "value": overall,
+                "attainment": overall,
                 "rule": "O3",
             }
         )

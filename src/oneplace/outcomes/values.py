@@ -54,7 +54,7 @@ LEVELS = (
     ("age_band", "age_band"),
 )
 COMPARED = ("locality", "network", "practice", "imd_quintile", "sex", "age_band")
-SUMS = ["people", "numerator", "denominator", "numerator_sq"]
+SUMS = ["people", "numerator", "denominator"]
 LIMITS = ["lower95", "upper95", "lower998", "upper998"]
 SCHEMA = pa.schema(
     [
