@@ -45,13 +45,15 @@ from ..reference.icd10 import expand
 from . import comorbidity as cm
 from .calendar import add_days, financial_year, month_of
 from .inputs import Inputs
-from .person_health import described
+from .person_health import described, people_of_years
 from .registration import registered_on
 from .segments import person_health
 
 KEYS = ("person_id", "fy")
 UNIT = ("practice_code", "network_code", "locality_code", "imd_quintile", "sex", "age_band")
 NO_DATE = ibis.literal(None, type="date")
+# Counted per person from person_health's own columns.
+PERSON_HEALTH_KINDS = ("high_intensity_users", "spend", "hospital_spend")
 
 
 def _listed(diagnoses: ir.Table, codes: str, tag: str = "x") -> ir.Table:
@@ -217,16 +219,20 @@ def _death_events(inputs: Inputs, ind: Indicator) -> ir.Table:
 def _people(inputs: Inputs, ind: Indicator) -> ir.Table:
     """The indicator's denominator people: person_id, fy, the unit columns, and for the
     person_health kinds the per-person numerator and denominator."""
-    if ind.numerator.kind == "deaths_in_hospital":
+    kind = ind.numerator.kind
+    if kind == "deaths_in_hospital":
         people = decedents(inputs)
-    else:
+    elif kind in PERSON_HEALTH_KINDS or "person_health" in inputs.results:
         people = inputs.result("person_health", person_health)
+    else:
+        # The same people (person_health is one row per registered person-year), without
+        # scoring everyone's comorbidity when the run has not stored it.
+        people = people_of_years(inputs)
     pop = ind.population
     if pop.min_age is not None:
         people = people.filter(people.age >= pop.min_age)
     if pop.max_age is not None:
         people = people.filter(people.age <= pop.max_age)
-    kind = ind.numerator.kind
     own = {}
     # Money stays DECIMAL until summed, so that the sums are exact (and the same on every
     # backend, whatever order it adds in) before they become statistics.

@@ -22,7 +22,7 @@ import yaml
 
 from .. import reference
 from ..schema.tables import HOSPITAL_SETTINGS
-from ..stats.standardisation import ESP2013, ESP2013_BANDS
+from ..web.formatting import fy_label
 from . import params as P
 
 HIU_THRESHOLD = 5
@@ -79,7 +79,7 @@ def build_report(out: Path) -> list[ReportSection]:
         _per_head(con),
         _prevalence(con),
         _hiu(con),
-        _outcomes(con),
+        _outcomes(out, fys),
     ]
 
 
@@ -187,7 +187,7 @@ def _per_head(con) -> ReportSection:
         SELECT fy, py, spend, health FROM e JOIN s USING (fy) ORDER BY fy""").fetchall()
     rows = [
         [
-            f"{fy}/{(fy + 1) % 100:02d}",
+            fy_label(fy),
             round(py),
             round(spend),
             round(spend / py),
@@ -248,7 +248,7 @@ def _hiu(con) -> ReportSection:
         FROM y JOIN e USING (fy) GROUP BY 1 ORDER BY 1""").fetchall()
     rows = [
         [
-            f"{fy}/{(fy + 1) % 100:02d}",
+            fy_label(fy),
             int(att),
             int(hiu),
             round(100 * hiu / people, 2),
@@ -271,93 +271,52 @@ OUTCOME_TARGETS = {
     "falls_admissions_65": "1,933 per 100,000, DSR (PHOF C29, 2022/23)",
     "care_home_admissions_65": "about 560 per 100,000 (ASCOF 2A(2); 584 in 2019-20)",
 }
-OLDER_BANDS = ESP2013_BANDS.index("65-69")
 
 
-def _outcomes(con) -> ReportSection:
-    """Each year's value of the four indicators, counted as ``outcomes/indicators.yaml`` and
-    the engine count them: over the people registered and alive on 1 October (the deaths:
-    over the year's decedents), ages in whole years at the start of the year. The first
-    year's care-home admissions count every placement already running (no history before
-    it)."""
-    con.execute("""
-        CREATE TABLE people AS
-        SELECT DISTINCT p.person_id, fy.fy, fy.fy - p.year_of_birth AS age
-        FROM person p JOIN registration r USING (person_id) CROSS JOIN fy
-        WHERE r.start_date <= make_date(fy.fy, 10, 1)
-          AND coalesce(r.end_date, DATE '9999-12-31') >= make_date(fy.fy, 10, 1)
-          AND coalesce(p.date_of_death, DATE '9999-12-31') >= make_date(fy.fy, 10, 1)""")
-    con.execute("""
-        CREATE TABLE spell AS
-        SELECT a.activity_id, a.person_id, a.setting, a.start_date, a.end_date,
-               year(a.start_date - INTERVAL 3 MONTH) AS start_fy,
-               year(a.end_date - INTERVAL 3 MONTH) AS end_fy,
-               d.code AS primary_code,
-               EXISTS (SELECT 1 FROM diagnosis w WHERE w.activity_id = a.activity_id
-                       AND w.code >= 'W00' AND w.code < 'W20') AS fall_cause
-        FROM activity a LEFT JOIN diagnosis d
-          ON d.activity_id = a.activity_id AND d.position = 1
-        WHERE a.setting IN ('acute_non_elective', 'acute_elective')""")
-    deaths = con.execute("""
-        SELECT year(p.date_of_death - INTERVAL 3 MONTH) AS fy, count(*),
-               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM spell s
-                   WHERE s.person_id = p.person_id AND s.start_date <= p.date_of_death
-                     AND s.end_date >= p.date_of_death))
-        FROM person p WHERE p.date_of_death IS NOT NULL GROUP BY 1""").fetchall()
-    readmitted = con.execute("""
-        SELECT s.end_fy, count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM spell e
-            WHERE e.person_id = s.person_id AND e.activity_id <> s.activity_id
-              AND e.setting = 'acute_non_elective'
-              AND e.start_date BETWEEN s.end_date AND s.end_date + 29
-              AND NOT (e.primary_code >= 'C00' AND e.primary_code < 'C98'
-                       OR e.primary_code LIKE 'O%' OR e.primary_code = 'Z511')))
-        FROM spell s JOIN people USING (person_id) WHERE people.fy = s.end_fy
-        GROUP BY 1""").fetchall()
-    older = con.execute("""
-        SELECT fy, least(age // 5, 18) AS band, count(*) FROM people WHERE age >= 65
-        GROUP BY 1, 2""").fetchall()
-    falls = con.execute("""
-        SELECT people.fy, least(people.age // 5, 18) AS band, count(*)
-        FROM spell s JOIN people ON s.person_id = people.person_id AND s.start_fy = people.fy
-        WHERE people.age >= 65 AND s.setting = 'acute_non_elective' AND s.fall_cause
-          AND (s.primary_code LIKE 'S%' OR s.primary_code LIKE 'T%')
-        GROUP BY 1, 2""").fetchall()
-    homes = dict(
-        con.execute("""
-        WITH rows AS (SELECT DISTINCT person_id, start_date FROM activity
-                      WHERE activity_type IN ('care_home_residential', 'care_home_nursing')),
-             first AS (SELECT r.person_id, year(r.start_date - INTERVAL 3 MONTH) AS fy
-                       FROM rows r WHERE NOT EXISTS (SELECT 1 FROM rows b
-                           WHERE b.person_id = r.person_id AND b.start_date < r.start_date
-                             AND b.start_date >= r.start_date - 365))
-        SELECT fy, count(*) FROM first JOIN people USING (person_id, fy)
-        WHERE people.age >= 65 GROUP BY 1""").fetchall()
-    )
+def _outcomes(out: Path, fys: list[int]) -> ReportSection:
+    """Each year's whole-place value of the four indicators the generator models, computed by
+    the engine itself (``engine.indicators`` and ``outcomes.values``) on the generated files,
+    so that the report counts exactly as a run will. The first year's care-home admissions
+    count every placement already running (no history before it)."""
+    import ibis
+
+    from ..engine.indicators import indicator_cells
+    from ..engine.inputs import CANONICAL_TABLES, Inputs
+    from ..outcomes.library import library
+    from ..outcomes.values import indicator_values
+    from ..place import load_place
+    from ..workspace import place_tables
+
+    place = load_place(out / "place.yaml")
+    chosen = tuple(i for i in library() if i.id in OUTCOME_TARGETS)
+    con = ibis.duckdb.connect()
+    try:
+        tables = {
+            t: con.read_parquet(str(out / f"{t}.parquet"), table_name=t) for t in CANONICAL_TABLES
+        }
+        tables |= {n: con.create_table(n, t) for n, t in place_tables(place).items()}
+        inputs = Inputs(**tables, fy=fys, health=place.population_health, indicators=chosen)
+        cells = con.to_pyarrow(indicator_cells(inputs)).to_pandas()
+    finally:
+        con.disconnect()
+    values = indicator_values(cells, chosen, place, min(fys))
+    values = values[values.level == "place"]
     rows = []
-    for fy, den, num in sorted(deaths):
-        rows.append(["deaths_in_hospital", fy, num, den, round(100 * num / den, 1), "%"])
-    for fy, den, num in sorted(readmitted):
-        rows.append(["emergency_readmissions_30d", fy, num, den, round(100 * num / den, 1), "%"])
-    bands = len(ESP2013_BANDS) - OLDER_BANDS
-    for fy in sorted({r[0] for r in older}):
-        pop, events = np.zeros(bands), np.zeros(bands)
-        for _, band, n in (r for r in older if r[0] == fy):
-            pop[band - OLDER_BANDS] = n
-        for _, band, n in (r for r in falls if r[0] == fy):
-            events[band - OLDER_BANDS] = n
-        weights = ESP2013[OLDER_BANDS:]
-        rates = np.divide(events, pop, out=np.zeros(bands), where=pop > 0)
-        dsr = 100_000 * (weights * rates).sum() / weights[pop > 0].sum()
+    for r in values.itertuples():
+        unit = {"dsr": "DSR", "proportion": "%"}.get(r.statistic, "per 100,000")
+        value = None if np.isnan(r.value) else round(r.value, 1 if unit == "%" else None)
         rows.append(
-            ["falls_admissions_65", fy, int(events.sum()), int(pop.sum()), round(dsr), "DSR"]
+            [
+                r.indicator_id,
+                fy_label(r.fy),
+                int(r.numerator),
+                int(r.denominator),
+                value,
+                unit,
+                OUTCOME_TARGETS[r.indicator_id],
+            ]
         )
-        n = homes.get(fy, 0)
-        per = round(100_000 * n / pop.sum())
-        rows.append(["care_home_admissions_65", fy, n, int(pop.sum()), per, "per 100,000"])
     rows.sort(key=lambda r: (list(OUTCOME_TARGETS).index(r[0]), r[1]))
-    for r in rows:
-        r[1] = f"{r[1]}/{(r[1] + 1) % 100:02d}"
-        r.append(OUTCOME_TARGETS[r[0]])
     return ReportSection(
         "Outcome indicators (as the outcomes library counts them; England figure beside)",
         ["indicator", "financial year", "numerator", "denominator", "generated", "unit", "England"],
