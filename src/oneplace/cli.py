@@ -518,6 +518,77 @@ def demo(
         console.print(f"wrote the public version [bold]{public_path}[/]")
 
 
+# --- the care plane ------------------------------------------------------------------------
+audit_app = typer.Typer(help="The care plane's audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@app.command()
+def serve(
+    workspace: WorkspaceArg,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port", min=1, max=65535)] = 8000,
+) -> None:
+    """Migrate the care plane's database and serve it (FHIR R4 under /fhir; docs at /docs)."""
+    from .care.service import open_care_plane
+    from .care.service import serve as serve_app
+
+    care = open_care_plane(workspace)
+    console.print(
+        f"care plane of {care.workspace.place.name} on http://{host}:{port} "
+        f"({care.settings.environment}; database {care.engine.url.render_as_string()})"
+    )
+    serve_app(care, host, port)
+
+
+@app.command("sync-worklists")
+def sync_worklists_command(
+    workspace: WorkspaceArg,
+    roster: Annotated[
+        Path | None,
+        typer.Option(help="The practices' register (CSV); default: the synthetic demo roster"),
+    ] = None,
+) -> None:
+    """Refresh each locality's worklist from the latest analytics run."""
+    from .care.service import open_care_plane, sync_worklists
+    from .web.formatting import fy_label
+
+    care = open_care_plane(workspace)
+    with _progress("sync worklists") as progress:
+        result, made = sync_worklists(care, roster, progress)
+    console.print(
+        f"run {result.run_id}, {fy_label(result.fy)}: {result.flagged:,} people flagged, "
+        f"{result.patients_added:,} patients added, {result.unidentified:,} not on the roster"
+    )
+    rows = [[loc, f"{n:,}", "new"] for loc, n in sorted(result.worklists.items())]
+    rows += [[loc, "", "unchanged (already from this run)"] for loc in result.unchanged]
+    console.print(_rich_table("Worklists", ["locality", "entries", "list"], rows))
+    if made:
+        console.print(
+            _rich_table(
+                "Demo sign-ins (development only; kept in the workspace's care-demo-sign-ins.txt)",
+                ["username", "role", "password"],
+                [list(m) for m in made],
+            )
+        )
+
+
+@audit_app.command("verify")
+def audit_verify(workspace: WorkspaceArg) -> None:
+    """Check the audit log's hash chain against its stored tail: exit 1 naming each altered,
+    deleted, inserted or reordered event."""
+    from .care.service import open_care_plane, verify_audit
+
+    care = open_care_plane(workspace)
+    count, problems = verify_audit(care)
+    if problems:
+        for problem in problems:
+            err_console.print(f"[red]{problem}[/]", highlight=False)
+        err_console.print(f"[red]the audit log is broken: {len(problems)} problem(s)[/]")
+        raise typer.Exit(1)
+    console.print(f"the audit log is intact: {count:,} events, hash chain and tail agree")
+
+
 def main() -> None:
     app()
 

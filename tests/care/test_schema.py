@@ -18,7 +18,7 @@ def test_migrated_schema_matches_the_models(db: Session) -> None:
 
 def test_database_is_at_the_newest_revision(db: Session) -> None:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head == "0001"
+    assert head == "0002"
     assert MigrationContext.configure(db.connection()).get_current_revision() == head
 
 

@@ -33,6 +33,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -116,6 +117,8 @@ class User(Base):
     organisation_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"), index=True)
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    """argon2 hash for the embedded sign-in (``auth``); None for an identity provider's user."""
 
     localities: Mapped[list[UserLocality]] = relationship(cascade="all, delete-orphan")
 
@@ -225,6 +228,8 @@ class CarePlanVersion(Base):
     review_date: Mapped[date | None] = mapped_column(Date)
     author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
+    resource: Mapped[dict[str, Any]] = mapped_column(JSON, server_default=text("'{}'"))
+    """The FHIR CarePlan as submitted, without id and meta (``fhir``)."""
 
     @validates("activities")
     def _activities(self, _key: str, value: list[Any]) -> list[Any]:

@@ -129,6 +129,21 @@ class PopulationHealth(_Strict):
         return self
 
 
+class Worklists(_Strict):
+    """Who the care plane's locality worklists hold (issue 6, "Worklists from the analytics";
+    :mod:`oneplace.care.worklists`): the people of the latest financial year's
+    ``person_health`` who meet any of the chosen criteria. Set every criterion off to keep
+    the worklists empty."""
+
+    # High-intensity users of A&E, by the place's high_intensity_rule.
+    high_intensity_users: bool = True
+    # Hospital Frailty Risk Score bands (Gilbert 2018): low, intermediate, high.
+    frailty_bands: tuple[Literal["low", "intermediate", "high"], ...] = ("high",)
+    # Bridges to Health segments (1-8, oneplace.engine.segments); 7 = limited reserve and
+    # serious exacerbations, the people a proactive care plan is most likely to help.
+    segments: tuple[Annotated[int, Field(ge=1, le=8)], ...] = (7,)
+
+
 ESP2013_BANDS = tuple(f"{a}-{a + 4}" for a in range(0, 90, 5)) + ("90+",)
 Percent = Annotated[Decimal, Field(ge=-50, le=100, max_digits=8, decimal_places=4)]
 
@@ -195,6 +210,7 @@ class Place(_Strict):
     risk_share: RiskShare | None = None
     finance: Finance = Field(default_factory=Finance)
     outcomes: OutcomesFramework | None = None
+    worklists: Worklists = Field(default_factory=Worklists)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Place:

@@ -1,0 +1,169 @@
+"""Every access to identifiable data goes through ``check``: the policy decides, the audit log
+records the decision in the same transaction, and a refusal stops the request.
+
+Source: issue 6, "One access policy" and "Audit". The policy (``policy.decide``) judges plain
+facts; this module loads those facts from the database (the user, the patient's registered
+practice, care team, objection to sharing, the worklists they are on, the user's break-glass
+grants) and turns the decision into an audit event (``audit_store.record``) in the caller's
+session. An allowed access then happens in that same transaction and commits with its event;
+if anything after fails, both roll back. A refused access commits its event at once (nothing
+else has been written: ``check`` comes first in every route) and raises ``Refused``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import audit_store, db, policy
+from .audit_chain import decision_fields
+from .policy import Action, Context, Decision, Resource, ResourceKind
+
+
+class Refused(Exception):
+    def __init__(self, decision: Decision):
+        self.decision = decision
+        super().__init__(decision.reason)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as aware UTC (SQLite hands back naive times, PostgreSQL aware ones)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user: the row and the policy's view of it."""
+
+    row: db.User
+    user: policy.User
+
+
+def load_actor(session: Session, user_id: str) -> Actor | None:
+    """The active user ``user_id`` with the localities they work in; None if unknown or
+    disabled."""
+    row = session.get(db.User, user_id)
+    if row is None or not row.active:
+        return None
+    user = policy.User(
+        id=row.id,
+        role=policy.Role(row.role),
+        organisation=row.organisation_code,
+        localities=frozenset(loc.locality for loc in row.localities),
+    )
+    return Actor(row, user)
+
+
+def current_worklists(session: Session):
+    """The id of each locality's newest worklist, as a subquery."""
+    return select(func.max(db.Worklist.id).label("id")).group_by(db.Worklist.locality).subquery()
+
+
+def policy_patient(session: Session, patient: db.Patient, now: datetime) -> policy.Patient:
+    """What the policy needs to know about ``patient`` at ``now``."""
+    care_team = session.scalars(
+        select(db.CareTeamMember.user_id).where(db.CareTeamMember.patient_id == patient.id)
+    )
+    current = current_worklists(session)
+    localities = session.scalars(
+        select(db.Worklist.locality)
+        .join(db.WorklistEntry, db.WorklistEntry.worklist_id == db.Worklist.id)
+        .where(db.WorklistEntry.patient_id == patient.id, db.Worklist.id.in_(select(current.c.id)))
+    )
+    objection = session.scalar(
+        select(func.count())
+        .select_from(db.ConsentRecord)
+        .where(
+            db.ConsentRecord.patient_id == patient.id,
+            db.ConsentRecord.kind == "sharing_objection",
+            db.ConsentRecord.recorded_at <= now,
+            db.ConsentRecord.withdrawn_at.is_(None),
+        )
+    )
+    return policy.Patient(
+        id=patient.id,
+        registered_practice=patient.registered_practice,
+        practice_organisation=patient.practice_organisation,
+        objects_to_sharing=bool(objection),
+        care_team=frozenset(care_team),
+        worklist_localities=frozenset(localities),
+    )
+
+
+def grants(
+    session: Session, user_id: str, patient_id: str, now: datetime
+) -> tuple[policy.BreakGlassGrant, ...]:
+    """``user_id``'s break-glass grants for ``patient_id`` that have not expired at ``now``."""
+    rows = session.scalars(
+        select(db.BreakGlassGrant).where(
+            db.BreakGlassGrant.user_id == user_id,
+            db.BreakGlassGrant.patient_id == patient_id,
+        )
+    )
+    out = []
+    for row in rows:
+        grant = policy.BreakGlassGrant(
+            user_id=row.user_id,
+            patient_id=row.patient_id,
+            reason=row.reason,
+            granted_at=as_utc(row.granted_at),
+            expires_at=as_utc(row.expires_at),
+        )
+        if grant.active_at(now):
+            out.append(grant)
+    return tuple(out)
+
+
+def check(
+    session: Session,
+    actor: Actor,
+    action: Action,
+    kind: ResourceKind,
+    *,
+    now: datetime,
+    break_glass_duration,
+    patient: db.Patient | None = None,
+    locality: str | None = None,
+    stated_reason: str = "",
+) -> Decision:
+    """Decide ``actor`` doing ``action`` to the resource, and audit the decision in
+    ``session``. Allowed: the decision (the caller does the access and commits). Refused:
+    the event is committed and ``Refused`` raised."""
+    facts = policy_patient(session, patient, now) if patient is not None else None
+    resource = Resource(kind, patient=facts, locality=locality)
+    context = Context(
+        now=now,
+        stated_reason=stated_reason,
+        grants=grants(session, actor.user.id, patient.id, now) if patient is not None else (),
+        break_glass_duration=break_glass_duration,
+    )
+    decision = policy.decide(actor.user, action, resource, context)
+    audit_store.record(
+        session,
+        decision_fields(
+            actor.user,
+            action,
+            resource,
+            context,
+            decision,
+            patient_ref=patient.id if patient is not None else None,
+        ),
+    )
+    if not decision.allowed:
+        session.commit()
+        raise Refused(decision)
+    if action is Action.BREAK_GLASS:
+        assert patient is not None and decision.expires_at is not None
+        session.add(
+            db.BreakGlassGrant(
+                user_id=actor.user.id,
+                patient_id=patient.id,
+                reason=stated_reason.strip(),
+                granted_at=now,
+                expires_at=decision.expires_at,
+            )
+        )
+    return decision

@@ -1,0 +1,907 @@
+"""The care plane's web service: FHIR R4 Patient, CarePlan and AuditEvent, worklists,
+break-glass, user management and sign-in.
+
+Source: issue 6 and DESIGN.md ("Two planes"). Each route that touches identifiable data calls
+``access.check`` first: the policy decides, the decision is audited in the request's
+transaction, and a refusal answers 403 with the rule that refused. The route then does its
+work and commits once, with its audit event. Errors are FHIR OperationOutcomes (``fhir``),
+documented in the OpenAPI description with the rest, so a client (and Schemathesis) can rely
+on every answer's shape.
+
+``create_app`` takes the settings, a session factory (tests pass one bound to a transaction
+they roll back), the token verifier (``auth.verify_token`` unless an identity provider's is
+given) and a clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import Body, Depends, FastAPI, Header, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from . import auth, db, fhir
+from .access import Actor, Refused, as_utc, check, current_worklists, load_actor
+from .db import REVIEW_DECISIONS
+from .fhir import FHIR_JSON, FhirInvalid, Issue, operation_outcome
+from .nhs_number import normalise
+from .policy import Action, Role
+from .policy import ResourceKind as Kind
+from .settings import CareSettings
+
+API_VERSION = "1"
+Verifier = Callable[[str, CareSettings], auth.Principal]
+
+
+class FhirResponse(JSONResponse):
+    media_type = FHIR_JSON
+
+
+class HttpProblem(Exception):
+    """An error answered as an OperationOutcome with ``status``."""
+
+    def __init__(self, status: int, code: str, message: str, expression: str | None = None):
+        self.status = status
+        self.issue = Issue(code, message, expression)
+        super().__init__(message)
+
+
+# -- OpenAPI description of the FHIR answers -------------------------------------------------
+
+
+def _resource_schema(resource_type: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["resourceType"],
+        "properties": {"resourceType": {"type": "string", "enum": [resource_type]}},
+    }
+
+
+def _fhir(description: str, resource_type: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {FHIR_JSON: {"schema": _resource_schema(resource_type)}},
+    }
+
+
+_ERROR_TEXT = {
+    400: "Bad request",
+    401: "Not signed in, or the token is invalid or expired",
+    403: "Refused by the access policy (the rule is named); the refusal is audited",
+    404: "No such resource",
+    409: "Conflict with the current state",
+    412: "If-Match does not name the current version",
+    422: "Invalid input; the issue names the element",
+}
+ERRORS = {code: _fhir(text, "OperationOutcome") for code, text in _ERROR_TEXT.items()}
+
+
+def _responses(ok: int, resource_type: str | None, *errors: int) -> dict[int | str, Any]:
+    out: dict[int | str, Any] = {code: ERRORS[code] for code in (401, 422, *errors)}
+    if resource_type:
+        out[ok] = _fhir(f"A {resource_type}", resource_type)
+    return out
+
+
+# -- Plain JSON models ---------------------------------------------------------------------
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class Me(BaseModel):
+    id: str
+    username: str
+    full_name: str
+    role: str
+    organisation: str
+    localities: list[str]
+
+
+class BreakGlassIn(BaseModel):
+    reason: str = Field(max_length=2000, description="Why the record must be opened now")
+
+
+class BreakGlassOut(BaseModel):
+    patient_id: str
+    rule: str
+    expires_at: datetime
+
+
+class WorklistSummary(BaseModel):
+    locality: str
+    worklist_id: int
+    source_run: str
+    generated_at: datetime
+    entries: int
+    reviewed: int
+
+
+class WorklistEntryOut(BaseModel):
+    entry_id: int
+    rank: int
+    patient_id: str
+    nhs_number: str
+    name: str
+    date_of_birth: date
+    registered_practice: str
+    need: float
+    reason: str
+    decision: str | None
+    reviewer_id: str | None
+    reviewed_at: datetime | None
+
+
+class WorklistOut(BaseModel):
+    locality: str
+    worklist_id: int
+    source_run: str
+    generated_at: datetime
+    total: int
+    offset: int
+    entries: list[WorklistEntryOut]
+
+
+class ReviewIn(BaseModel):
+    decision: Literal[REVIEW_DECISIONS]  # type: ignore[valid-type]
+
+
+class UserOut(BaseModel):
+    id: str
+    username: str
+    full_name: str
+    organisation: str
+    role: Role
+    active: bool
+    localities: list[str]
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$")
+    full_name: str = Field(min_length=1, max_length=200)
+    organisation: str = Field(min_length=1, max_length=20)
+    role: Role
+    localities: list[Annotated[str, Field(min_length=1, max_length=20)]] = []
+    password: str = Field(min_length=auth.MIN_PASSWORD_CHARS, max_length=200)
+
+
+class UserChange(BaseModel):
+    role: Role | None = None
+    active: bool | None = None
+    localities: list[Annotated[str, Field(min_length=1, max_length=20)]] | None = None
+    password: str | None = Field(default=None, min_length=auth.MIN_PASSWORD_CHARS, max_length=200)
+
+
+def _user_out(row: db.User) -> UserOut:
+    return UserOut(
+        id=row.id,
+        username=row.username,
+        full_name=row.full_name,
+        organisation=row.organisation_code,
+        role=Role(row.role),
+        active=row.active,
+        localities=sorted(loc.locality for loc in row.localities),
+    )
+
+
+# -- The application -----------------------------------------------------------------------
+
+
+def create_app(
+    settings: CareSettings,
+    sessions: sessionmaker[Session] | None = None,
+    *,
+    verify_token: Verifier = auth.verify_token,
+    clock: Callable[[], datetime] | None = None,
+) -> FastAPI:
+    """The care plane's FastAPI application over ``sessions`` (default: an engine on
+    ``settings.url``, already migrated)."""
+    if sessions is None:
+        sessions = db.session_factory(db.engine_for(settings.url, pool_pre_ping=True))
+    now_of = clock or (lambda: datetime.now(UTC))
+    app = FastAPI(
+        title="oneplace care plane",
+        version=API_VERSION,
+        description="Shared care plans across the organisations of one place, with one access "
+        "policy and a hash-chained audit log. FHIR R4 JSON under /fhir.",
+    )
+    oauth2 = OAuth2PasswordBearer(tokenUrl="auth/token")
+
+    def get_session() -> Iterator[Session]:
+        session = sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    SessionDep = Annotated[Session, Depends(get_session)]
+
+    def current_actor(token: Annotated[str, Depends(oauth2)], session: SessionDep) -> Actor:
+        try:
+            principal = verify_token(token, settings)
+        except auth.InvalidToken as error:
+            raise HttpProblem(401, "login", f"invalid token: {error}") from None
+        actor = load_actor(session, principal.user_id)
+        if actor is None:
+            raise HttpProblem(401, "login", "the token's user is unknown or disabled")
+        return actor
+
+    ActorDep = Annotated[Actor, Depends(current_actor)]
+
+    def guard(session: Session, actor: Actor, action: Action, kind: Kind, **kwargs: Any):
+        return check(
+            session,
+            actor,
+            action,
+            kind,
+            now=now_of(),
+            break_glass_duration=settings.break_glass_duration,
+            **kwargs,
+        )
+
+    def patient_or_404(session: Session, patient_id: str) -> db.Patient:
+        patient = session.get(db.Patient, patient_id)
+        if patient is None:
+            raise HttpProblem(404, "not-found", f"no patient {patient_id}")
+        return patient
+
+    # -- errors --------------------------------------------------------------------------
+
+    def _outcome(status: int, issues: list[Issue], headers: dict | None = None) -> FhirResponse:
+        return FhirResponse(operation_outcome(issues), status_code=status, headers=headers)
+
+    @app.exception_handler(HttpProblem)
+    def _problem(_request: Request, error: HttpProblem) -> FhirResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        return _outcome(error.status, [error.issue], headers)
+
+    @app.exception_handler(Refused)
+    def _refused(_request: Request, error: Refused) -> FhirResponse:
+        return _outcome(403, [Issue("forbidden", error.decision.reason)])
+
+    @app.exception_handler(FhirInvalid)
+    def _invalid(_request: Request, error: FhirInvalid) -> FhirResponse:
+        return _outcome(422, error.issues)
+
+    @app.exception_handler(RequestValidationError)
+    def _request_invalid(_request: Request, error: RequestValidationError) -> FhirResponse:
+        issues = [
+            Issue("invalid", str(err.get("msg", "invalid")), ".".join(str(p) for p in err["loc"]))
+            for err in error.errors()
+        ]
+        return _outcome(422, issues)
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(_request: Request, error: StarletteHTTPException) -> FhirResponse:
+        code = {401: "login", 404: "not-found", 405: "not-supported"}.get(
+            error.status_code, "processing"
+        )
+        return _outcome(error.status_code, [Issue(code, str(error.detail))], error.headers)
+
+    # -- sign-in -------------------------------------------------------------------------
+
+    @app.get("/health", tags=["service"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post(
+        "/auth/token",
+        tags=["sign-in"],
+        response_model=TokenOut,
+        responses={400: {"description": "Wrong username or password (RFC 6749 invalid_grant)"}},
+    )
+    def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep) -> Any:
+        """OAuth2 password flow: a signed access token for the embedded sign-in."""
+        row = session.scalar(select(db.User).where(db.User.username == form.username))
+        ok = auth.check_password(row.password_hash if row else None, form.password)
+        if row is None or not ok or not row.active:
+            return JSONResponse(
+                {"error": "invalid_grant", "error_description": "wrong username or password"},
+                status_code=400,
+            )
+        return TokenOut(
+            access_token=auth.issue_token(row.id, settings, now_of()),
+            expires_in=int(settings.token_lifetime.total_seconds()),
+        )
+
+    @app.get("/auth/me", tags=["sign-in"], response_model=Me, responses=_responses(200, None))
+    def me(actor: ActorDep) -> Me:
+        return Me(
+            id=actor.row.id,
+            username=actor.row.username,
+            full_name=actor.row.full_name,
+            role=actor.row.role,
+            organisation=actor.row.organisation_code,
+            localities=sorted(actor.user.localities),
+        )
+
+    # -- Patient -------------------------------------------------------------------------
+
+    @app.get(
+        "/fhir/Patient/{patient_id}",
+        tags=["FHIR"],
+        response_class=FhirResponse,
+        responses=_responses(200, "Patient", 403, 404),
+    )
+    def read_patient(patient_id: str, actor: ActorDep, session: SessionDep) -> FhirResponse:
+        patient = patient_or_404(session, patient_id)
+        guard(session, actor, Action.READ, Kind.PATIENT_RECORD, patient=patient)
+        resource = fhir.patient_resource(patient)
+        session.commit()
+        return FhirResponse(resource)
+
+    @app.get(
+        "/fhir/Patient",
+        tags=["FHIR"],
+        response_class=FhirResponse,
+        responses=_responses(200, "Bundle", 403),
+    )
+    def search_patient(
+        request: Request,
+        actor: ActorDep,
+        session: SessionDep,
+        identifier: Annotated[
+            str,
+            Query(
+                max_length=200,
+                description=f"NHS number, optionally as {fhir.NHS_NUMBER_SYSTEM}|9434765919",
+            ),
+        ],
+    ) -> FhirResponse:
+        system, _, value = identifier.rpartition("|")
+        if system and system != fhir.NHS_NUMBER_SYSTEM:
+            raise HttpProblem(
+                422, "not-supported", f"search by {system} is not supported", "identifier"
+            )
+        try:
+            number = normalise(value)
+        except ValueError as error:
+            raise HttpProblem(422, "value", str(error), "identifier") from None
+        patient = session.scalar(select(db.Patient).where(db.Patient.nhs_number == number))
+        found = []
+        if patient is not None:
+            guard(session, actor, Action.READ, Kind.PATIENT_RECORD, patient=patient)
+            found.append(fhir.patient_resource(patient))
+        session.commit()
+        return FhirResponse(fhir.search_bundle(found, len(found), _base(request)))
+
+    @app.post(
+        "/patients/{patient_id}/break-glass",
+        tags=["access"],
+        response_model=BreakGlassOut,
+        responses={**_responses(200, None, 403, 404)},
+    )
+    def break_glass(
+        patient_id: str, body: BreakGlassIn, actor: ActorDep, session: SessionDep
+    ) -> BreakGlassOut:
+        """Emergency access to a patient's record, stating why: granted for a limited time,
+        flagged and reported to auditors."""
+        patient = patient_or_404(session, patient_id)
+        decision = guard(
+            session,
+            actor,
+            Action.BREAK_GLASS,
+            Kind.PATIENT_RECORD,
+            patient=patient,
+            stated_reason=body.reason,
+        )
+        session.commit()
+        assert decision.expires_at is not None
+        return BreakGlassOut(
+            patient_id=patient.id, rule=decision.rule, expires_at=decision.expires_at
+        )
+
+    # -- CarePlan ------------------------------------------------------------------------
+
+    def organisations(session: Session) -> set[str]:
+        return set(session.scalars(select(db.Organisation.code)))
+
+    def latest_version(session: Session, plan_id: str) -> db.CarePlanVersion:
+        return session.scalars(
+            select(db.CarePlanVersion)
+            .where(db.CarePlanVersion.care_plan_id == plan_id)
+            .order_by(db.CarePlanVersion.version.desc())
+            .limit(1)
+        ).one()
+
+    def plan_or_404(session: Session, plan_id: str) -> db.CarePlan:
+        plan = session.get(db.CarePlan, plan_id)
+        if plan is None:
+            raise HttpProblem(404, "not-found", f"no care plan {plan_id}")
+        return plan
+
+    def plan_answer(
+        plan: db.CarePlan,
+        version: db.CarePlanVersion,
+        status: int = 200,
+        request: Request | None = None,
+    ) -> FhirResponse:
+        headers = {"ETag": fhir.version_tag(version.version)}
+        if request is not None:
+            headers["Location"] = f"{_base(request)}/CarePlan/{plan.id}/_history/{version.version}"
+        return FhirResponse(
+            fhir.care_plan_resource(plan, version), status_code=status, headers=headers
+        )
+
+    def subject_patient(session: Session, content: fhir.CarePlanContent) -> db.Patient:
+        patient = session.get(db.Patient, content.patient_id)
+        if patient is None:
+            raise FhirInvalid(
+                [
+                    Issue(
+                        "value",
+                        f"no patient {content.patient_id} in the care plane",
+                        "CarePlan.subject",
+                    )
+                ]
+            )
+        return patient
+
+    def new_version(
+        session: Session,
+        plan: db.CarePlan,
+        number: int,
+        content: fhir.CarePlanContent,
+        actor: Actor,
+    ) -> db.CarePlanVersion:
+        version = db.CarePlanVersion(
+            care_plan_id=plan.id,
+            version=number,
+            status=content.status,
+            intent=content.intent,
+            title=content.title,
+            description=content.description,
+            goals=content.goals,
+            activities=content.activities,
+            review_date=content.review_date,
+            author_id=actor.user.id,
+            created_at=now_of(),
+            resource=content.resource,
+        )
+        session.add(version)
+        session.flush()
+        return version
+
+    care_plan_body = Body(
+        media_type=FHIR_JSON,
+        description="A FHIR R4 CarePlan",
+        openapi_examples={
+            "plan": {
+                "value": {
+                    "resourceType": "CarePlan",
+                    "status": "active",
+                    "intent": "plan",
+                    "title": "Proactive care plan",
+                    "subject": {"reference": "Patient/PATIENT-ID"},
+                }
+            }
+        },
+    )
+
+    @app.post(
+        "/fhir/CarePlan",
+        tags=["FHIR"],
+        status_code=201,
+        response_class=FhirResponse,
+        responses=_responses(201, "CarePlan", 403),
+    )
+    def create_care_plan(
+        request: Request,
+        body: Annotated[dict[str, Any], care_plan_body],
+        actor: ActorDep,
+        session: SessionDep,
+    ) -> FhirResponse:
+        content = fhir.parse_care_plan(body, organisations(session))
+        patient = subject_patient(session, content)
+        guard(session, actor, Action.WRITE, Kind.CARE_PLAN, patient=patient)
+        plan = db.CarePlan(patient_id=patient.id, created_at=now_of())
+        session.add(plan)
+        session.flush()
+        version = new_version(session, plan, 1, content, actor)
+        answer = plan_answer(plan, version, 201, request)
+        session.commit()
+        return answer
+
+    @app.get(
+        "/fhir/CarePlan/{plan_id}",
+        tags=["FHIR"],
+        response_class=FhirResponse,
+        responses=_responses(200, "CarePlan", 403, 404),
+    )
+    def read_care_plan(plan_id: str, actor: ActorDep, session: SessionDep) -> FhirResponse:
+        plan = plan_or_404(session, plan_id)
+        guard(
+            session,
+            actor,
+            Action.READ,
+            Kind.CARE_PLAN,
+            patient=session.get(db.Patient, plan.patient_id),
+        )
+        answer = plan_answer(plan, latest_version(session, plan.id))
+        session.commit()
+        return answer
+
+    @app.get(
+        "/fhir/CarePlan/{plan_id}/_history/{version_id}",
+        tags=["FHIR"],
+        response_class=FhirResponse,
+        responses=_responses(200, "CarePlan", 403, 404),
+    )
+    def read_care_plan_version(
+        plan_id: str,
+        version_id: Annotated[int, PathParam(ge=1, le=2**31)],
+        actor: ActorDep,
+        session: SessionDep,
+    ) -> FhirResponse:
+        plan = plan_or_404(session, plan_id)
+        guard(
+            session,
+            actor,
+            Action.READ,
+            Kind.CARE_PLAN,
+            patient=session.get(db.Patient, plan.patient_id),
+        )
+        version = session.scalar(
+            select(db.CarePlanVersion).where(
+                db.CarePlanVersion.care_plan_id == plan.id, db.CarePlanVersion.version == version_id
+            )
+        )
+        session.commit()
+        if version is None:
+            raise HttpProblem(404, "not-found", f"care plan {plan_id} has no version {version_id}")
+        return plan_answer(plan, version)
+
+    @app.put(
+        "/fhir/CarePlan/{plan_id}",
+        tags=["FHIR"],
+        response_class=FhirResponse,
+        responses=_responses(200, "CarePlan", 403, 404, 412),
+    )
+    def update_care_plan(
+        plan_id: str,
+        body: Annotated[dict[str, Any], care_plan_body],
+        actor: ActorDep,
+        session: SessionDep,
+        if_match: Annotated[str | None, Header(max_length=40)] = None,
+    ) -> FhirResponse:
+        """A new version of the plan; with If-Match, only if it names the current version."""
+        plan = plan_or_404(session, plan_id)
+        content = fhir.parse_care_plan(body, organisations(session))
+        if body.get("id") not in (None, plan.id):
+            raise FhirInvalid([Issue("invalid", "the id must match the URL", "CarePlan.id")])
+        if content.patient_id != plan.patient_id:
+            raise FhirInvalid(
+                [Issue("value", "a care plan cannot move to another patient", "CarePlan.subject")]
+            )
+        patient = session.get(db.Patient, plan.patient_id)
+        guard(session, actor, Action.WRITE, Kind.CARE_PLAN, patient=patient)
+        current = latest_version(session, plan.id)
+        if if_match is not None and if_match.strip() != fhir.version_tag(current.version):
+            session.commit()  # the audited decision stands; nothing else was written
+            raise HttpProblem(
+                412, "conflict", f"the current version is {fhir.version_tag(current.version)}"
+            )
+        version = new_version(session, plan, current.version + 1, content, actor)
+        answer = plan_answer(plan, version)
+        session.commit()
+        return answer
+
+    @app.get(
+        "/fhir/CarePlan",
+        tags=["FHIR"],
+        response_class=FhirResponse,
+        responses=_responses(200, "Bundle", 403, 404),
+    )
+    def search_care_plans(
+        request: Request,
+        actor: ActorDep,
+        session: SessionDep,
+        patient: Annotated[str, Query(max_length=80, description="Patient/{id} or the id")],
+    ) -> FhirResponse:
+        subject = patient_or_404(session, patient.removeprefix("Patient/"))
+        guard(session, actor, Action.READ, Kind.CARE_PLAN, patient=subject)
+        plans = session.scalars(
+            select(db.CarePlan)
+            .where(db.CarePlan.patient_id == subject.id)
+            .order_by(db.CarePlan.created_at)
+        ).all()
+        found = [fhir.care_plan_resource(p, latest_version(session, p.id)) for p in plans]
+        session.commit()
+        return FhirResponse(fhir.search_bundle(found, len(found), _base(request)))
+
+    # -- AuditEvent ----------------------------------------------------------------------
+
+    @app.get(
+        "/fhir/AuditEvent/{seq}",
+        tags=["FHIR"],
+        response_class=FhirResponse,
+        responses=_responses(200, "AuditEvent", 403, 404),
+    )
+    def read_audit_event(
+        seq: Annotated[int, PathParam(ge=1, le=2**62)], actor: ActorDep, session: SessionDep
+    ) -> FhirResponse:
+        guard(session, actor, Action.READ, Kind.AUDIT_LOG)
+        row = session.get(db.AuditLogRow, seq)
+        session.commit()
+        if row is None:
+            raise HttpProblem(404, "not-found", f"no audit event {seq}")
+        return FhirResponse(fhir.audit_event_resource(row))
+
+    @app.get(
+        "/fhir/AuditEvent",
+        tags=["FHIR"],
+        response_class=FhirResponse,
+        responses=_responses(200, "Bundle", 403),
+    )
+    def search_audit_events(
+        request: Request,
+        actor: ActorDep,
+        session: SessionDep,
+        patient: Annotated[str | None, Query(max_length=80)] = None,
+        break_glass: Annotated[bool | None, Query(alias="break-glass")] = None,
+        count: Annotated[int, Query(alias="_count", ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(alias="_offset", ge=0, le=2**31)] = 0,
+    ) -> FhirResponse:
+        """Audit events, newest first; ``break-glass=true`` lists the accesses auditors
+        review."""
+        guard(session, actor, Action.READ, Kind.AUDIT_LOG)
+        where = []
+        if patient is not None:
+            where.append(db.AuditLogRow.patient_ref == patient.removeprefix("Patient/"))
+        if break_glass is not None:
+            where.append(db.AuditLogRow.break_glass.is_(break_glass))
+        total = session.scalar(select(func.count()).select_from(db.AuditLogRow).where(*where))
+        rows = session.scalars(
+            select(db.AuditLogRow)
+            .where(*where)
+            .order_by(db.AuditLogRow.seq.desc())
+            .offset(offset)
+            .limit(count)
+        ).all()
+        found = [fhir.audit_event_resource(r) for r in rows]
+        session.commit()
+        return FhirResponse(fhir.search_bundle(found, total or 0, _base(request)))
+
+    # -- Worklists -----------------------------------------------------------------------
+
+    def current_worklist(session: Session, locality: str) -> db.Worklist | None:
+        current = current_worklists(session)
+        return session.scalar(
+            select(db.Worklist).where(
+                db.Worklist.locality == locality, db.Worklist.id.in_(select(current.c.id))
+            )
+        )
+
+    @app.get(
+        "/worklists",
+        tags=["worklists"],
+        response_model=list[WorklistSummary],
+        responses=_responses(200, None),
+    )
+    def my_worklists(actor: ActorDep, session: SessionDep) -> list[WorklistSummary]:
+        """The current worklist of each locality the user works in: counts only."""
+        out = []
+        for locality in sorted(actor.user.localities):
+            wl = current_worklist(session, locality)
+            if wl is None:
+                continue
+            entries, reviewed = session.execute(
+                select(func.count(), func.count(db.WorklistEntry.decision)).where(
+                    db.WorklistEntry.worklist_id == wl.id
+                )
+            ).one()
+            out.append(
+                WorklistSummary(
+                    locality=locality,
+                    worklist_id=wl.id,
+                    source_run=wl.source_run,
+                    generated_at=as_utc(wl.generated_at),
+                    entries=entries,
+                    reviewed=reviewed,
+                )
+            )
+        return out
+
+    @app.get(
+        "/worklists/{locality}",
+        tags=["worklists"],
+        response_model=WorklistOut,
+        responses=_responses(200, None, 403, 404),
+    )
+    def read_worklist(
+        locality: Annotated[str, PathParam(max_length=20)],
+        actor: ActorDep,
+        session: SessionDep,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+        offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+        unreviewed: bool = False,
+    ) -> WorklistOut:
+        """A locality's current worklist, greatest need first, with the reason each person is
+        on it: one page of ``limit`` entries from ``offset``."""
+        guard(session, actor, Action.READ, Kind.WORKLIST, locality=locality)
+        wl = current_worklist(session, locality)
+        if wl is None:
+            session.commit()
+            raise HttpProblem(404, "not-found", f"locality {locality} has no worklist")
+        where = [db.WorklistEntry.worklist_id == wl.id]
+        if unreviewed:
+            where.append(db.WorklistEntry.decision.is_(None))
+        total = session.scalar(select(func.count()).select_from(db.WorklistEntry).where(*where))
+        rows = session.execute(
+            select(db.WorklistEntry, db.Patient)
+            .join(db.Patient, db.Patient.id == db.WorklistEntry.patient_id)
+            .where(*where)
+            .order_by(db.WorklistEntry.rank)
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        entries = [
+            WorklistEntryOut(
+                entry_id=e.id,
+                rank=e.rank,
+                patient_id=p.id,
+                nhs_number=p.nhs_number,
+                name=f"{p.given_name} {p.family_name}",
+                date_of_birth=p.date_of_birth,
+                registered_practice=p.registered_practice,
+                need=e.need,
+                reason=e.reason,
+                decision=e.decision,
+                reviewer_id=e.reviewer_id,
+                reviewed_at=as_utc(e.reviewed_at) if e.reviewed_at else None,
+            )
+            for e, p in rows
+        ]
+        session.commit()
+        return WorklistOut(
+            locality=locality,
+            worklist_id=wl.id,
+            source_run=wl.source_run,
+            generated_at=as_utc(wl.generated_at),
+            total=total or 0,
+            offset=offset,
+            entries=entries,
+        )
+
+    @app.post(
+        "/worklists/{locality}/entries/{entry_id}/review",
+        tags=["worklists"],
+        response_model=WorklistEntryOut,
+        responses=_responses(200, None, 403, 404),
+    )
+    def review_entry(
+        locality: Annotated[str, PathParam(max_length=20)],
+        entry_id: Annotated[int, PathParam(ge=1, le=2**62)],
+        body: ReviewIn,
+        actor: ActorDep,
+        session: SessionDep,
+    ) -> WorklistEntryOut:
+        """Record the care team's decision on a person; "care_plan_started" puts the reviewer
+        on the person's care team."""
+        wl = current_worklist(session, locality)
+        entry = session.get(db.WorklistEntry, entry_id) if wl is not None else None
+        if wl is None or entry is None or entry.worklist_id != wl.id:
+            raise HttpProblem(
+                404, "not-found", f"no entry {entry_id} on {locality}'s current worklist"
+            )
+        patient = session.get(db.Patient, entry.patient_id)
+        assert patient is not None
+        guard(session, actor, Action.REVIEW, Kind.WORKLIST, locality=locality, patient=patient)
+        now = now_of()
+        entry.decision, entry.reviewer_id, entry.reviewed_at = body.decision, actor.user.id, now
+        if (
+            body.decision == "care_plan_started"
+            and session.get(db.CareTeamMember, (patient.id, actor.user.id)) is None
+        ):
+            session.add(
+                db.CareTeamMember(patient_id=patient.id, user_id=actor.user.id, added_at=now)
+            )
+        session.flush()
+        out = WorklistEntryOut(
+            entry_id=entry.id,
+            rank=entry.rank,
+            patient_id=patient.id,
+            nhs_number=patient.nhs_number,
+            name=f"{patient.given_name} {patient.family_name}",
+            date_of_birth=patient.date_of_birth,
+            registered_practice=patient.registered_practice,
+            need=entry.need,
+            reason=entry.reason,
+            decision=entry.decision,
+            reviewer_id=entry.reviewer_id,
+            reviewed_at=now,
+        )
+        session.commit()
+        return out
+
+    # -- Users (admins) ------------------------------------------------------------------
+
+    @app.get(
+        "/admin/users",
+        tags=["admin"],
+        response_model=list[UserOut],
+        responses=_responses(200, None, 403),
+    )
+    def list_users(actor: ActorDep, session: SessionDep) -> list[UserOut]:
+        guard(session, actor, Action.MANAGE, Kind.USERS)
+        out = [_user_out(u) for u in session.scalars(select(db.User).order_by(db.User.username))]
+        session.commit()
+        return out
+
+    @app.post(
+        "/admin/users",
+        tags=["admin"],
+        status_code=201,
+        response_model=UserOut,
+        responses=_responses(201, None, 403, 409),
+    )
+    def create_user(body: UserIn, actor: ActorDep, session: SessionDep) -> UserOut:
+        guard(session, actor, Action.MANAGE, Kind.USERS)
+        if session.get(db.Organisation, body.organisation) is None:
+            session.commit()
+            raise HttpProblem(
+                422, "value", f"no organisation {body.organisation}", "body.organisation"
+            )
+        if session.scalar(select(db.User).where(db.User.username == body.username)) is not None:
+            session.commit()
+            raise HttpProblem(409, "duplicate", f"user {body.username} exists", "body.username")
+        row = db.User(
+            username=body.username,
+            full_name=body.full_name,
+            organisation_code=body.organisation,
+            role=str(body.role),
+            active=True,
+            password_hash=auth.hash_password(body.password),
+            localities=[db.UserLocality(locality=loc) for loc in sorted(set(body.localities))],
+        )
+        session.add(row)
+        session.flush()
+        out = _user_out(row)
+        session.commit()
+        return out
+
+    @app.patch(
+        "/admin/users/{user_id}",
+        tags=["admin"],
+        response_model=UserOut,
+        responses=_responses(200, None, 403, 404),
+    )
+    def change_user(
+        user_id: str, body: UserChange, actor: ActorDep, session: SessionDep
+    ) -> UserOut:
+        guard(session, actor, Action.MANAGE, Kind.USERS)
+        row = session.get(db.User, user_id)
+        if row is None:
+            session.commit()
+            raise HttpProblem(404, "not-found", f"no user {user_id}")
+        if body.role is not None:
+            row.role = str(body.role)
+        if body.active is not None:
+            row.active = body.active
+        if body.password is not None:
+            row.password_hash = auth.hash_password(body.password)
+        if body.localities is not None:
+            row.localities = [db.UserLocality(locality=loc) for loc in sorted(set(body.localities))]
+        session.flush()
+        out = _user_out(row)
+        session.commit()
+        return out
+
+    return app
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/fhir"
