@@ -105,3 +105,63 @@ def add_people(session: Session) -> tuple[User, Patient]:
     session.add_all([user, patient])
     session.flush()
     return user, patient
+
+
+TOKEN_SECRET = "a test token-signing secret, 32 bytes or more"
+
+
+def care_settings(**overrides: object):
+    """Production settings (so the secrets are checked) over the test database."""
+    from oneplace.care.settings import CareSettings
+
+    values = {
+        "environment": "production",
+        "database_url": "sqlite://",  # unused: the tests pass their own sessions
+        "token_secret": TOKEN_SECRET,
+        "pseudonym_secret": SECRET,
+        **overrides,
+    }
+    return CareSettings(**values)
+
+
+class Clock:
+    """A settable clock for the service (break-glass expiry, token times)."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(T0)
+
+
+@pytest.fixture
+def sessions(db: Session):
+    """Sessions for the app that join the test's transaction (rolled back afterwards)."""
+    from sqlalchemy.orm import sessionmaker
+
+    return sessionmaker(
+        bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+def world(db: Session):
+    """``world.World``: the service tests' users, patients, care team and worklist."""
+    from .world import World
+
+    return World(db)
+
+
+@pytest.fixture
+def client(sessions, clock: Clock):
+    """A test client of the service over ``sessions``, with the settable ``clock``."""
+    from fastapi.testclient import TestClient
+
+    from oneplace.care.api import create_app
+
+    return TestClient(create_app(care_settings(), sessions, clock=clock))

@@ -13,13 +13,14 @@ else has been written: ``check`` comes first in every route) and raises ``Refuse
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import audit_store, db, policy
 from .audit_chain import decision_fields
+from .db import as_utc
 from .policy import Action, Context, Decision, Resource, ResourceKind
 
 
@@ -27,11 +28,6 @@ class Refused(Exception):
     def __init__(self, decision: Decision):
         self.decision = decision
         super().__init__(decision.reason)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """A stored time as aware UTC (SQLite hands back naive times, PostgreSQL aware ones)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)

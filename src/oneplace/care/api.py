@@ -13,7 +13,6 @@ they roll back), the token verifier (``auth.verify_token`` unless an identity pr
 given) and a clock.
 """
 
-from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
@@ -30,8 +29,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import auth, db, fhir
-from .access import Actor, Refused, as_utc, check, current_worklists, load_actor
-from .db import REVIEW_DECISIONS
+from .access import Actor, Refused, check, current_worklists, load_actor
+from .db import REVIEW_DECISIONS, as_utc
 from .fhir import FHIR_JSON, FhirInvalid, Issue, operation_outcome
 from .nhs_number import normalise
 from .policy import Action, Role
@@ -39,7 +38,7 @@ from .policy import ResourceKind as Kind
 from .settings import CareSettings
 
 API_VERSION = "1"
-Verifier = Callable[[str, CareSettings], auth.Principal]
+Verifier = Callable[[str, CareSettings, datetime], auth.Principal]
 
 
 class FhirResponse(JSONResponse):
@@ -231,7 +230,7 @@ def create_app(
 
     def current_actor(token: Annotated[str, Depends(oauth2)], session: SessionDep) -> Actor:
         try:
-            principal = verify_token(token, settings)
+            principal = verify_token(token, settings, now_of())
         except auth.InvalidToken as error:
             raise HttpProblem(401, "login", f"invalid token: {error}") from None
         actor = load_actor(session, principal.user_id)

@@ -73,18 +73,26 @@ def issue_token(user_id: str, settings: CareSettings, now: datetime) -> str:
     return jwt.encode(claims, settings.secret("token_secret"), algorithm=ALGORITHM)
 
 
-def verify_token(token: str, settings: CareSettings) -> Principal:
-    """The one token verifier: the principal of a valid token; ``InvalidToken`` otherwise."""
+def verify_token(token: str, settings: CareSettings, now: datetime) -> Principal:
+    """The one token verifier: the principal of a token we signed that is valid at ``now``
+    (the service's clock); ``InvalidToken`` otherwise."""
     try:
         claims = jwt.decode(
             token,
             settings.secret("token_secret"),
             algorithms=[ALGORITHM],
             issuer=ISSUER,
-            options={"require": ["sub", "exp", "iat", "iss"]},
+            options={"require": ["sub", "exp", "iat", "iss"], "verify_exp": False},
         )
     except jwt.PyJWTError as error:
         raise InvalidToken(str(error)) from None
+    moment = now.timestamp()
+    if not isinstance(claims["exp"], int) or not isinstance(claims["iat"], int):
+        raise InvalidToken("the token's times are not whole seconds")
+    if moment >= claims["exp"]:
+        raise InvalidToken("the token has expired")
+    if claims["iat"] > moment + 60:
+        raise InvalidToken("the token was issued in the future")
     subject = claims["sub"]
     if not isinstance(subject, str) or not subject:
         raise InvalidToken("the token names no user")

@@ -14,7 +14,7 @@ and DELETE of their rows on both databases (``APPEND_ONLY_TABLES``).
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,11 @@ NAMING = {
 def _in(column: str, values: tuple[str, ...]) -> str:
     quoted = ", ".join(f"'{v}'" for v in values)
     return f"{column} IN ({quoted})"
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as aware UTC (SQLite hands back naive times, PostgreSQL aware ones)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _new_id() -> str:

@@ -394,4 +394,4 @@ def search_bundle(resources: list[dict[str, Any]], total: int, base: str) -> dic
 
 
 def _instant(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
+    return db.as_utc(moment).isoformat().replace("+00:00", "Z")
