@@ -102,7 +102,8 @@ TABLES = (
     "audit_log",
     "audit_tail",
 )
-console = Console()
+# Wide enough for the tables when the output is a file or a pipe.
+console = Console() if sys.stdout.isatty() else Console(width=200)
 
 
 # -- the database --------------------------------------------------------------------------
@@ -376,18 +377,41 @@ def seed(engine: Engine, args: argparse.Namespace, secret: str) -> Seeded:
 # -- the service ---------------------------------------------------------------------------
 
 
-def serve(port: int, pool_size: int, max_overflow: int) -> None:
-    """The service as ``oneplace serve`` runs it, with the settings from the environment."""
-    import uvicorn
-
+def service_app() -> Any:
+    """The application as ``oneplace serve`` builds it, with the settings and the pool size
+    from the environment (a factory, so each uvicorn worker process builds its own)."""
     from oneplace.care.api import create_app
 
     settings = CareSettings()
     engine = db.engine_for(
-        settings.url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+        settings.url,
+        pool_size=int(os.environ["BENCH_CARE_POOL_SIZE"]),
+        max_overflow=int(os.environ["BENCH_CARE_MAX_OVERFLOW"]),
+        pool_pre_ping=True,
     )
-    app = create_app(settings, db.session_factory(engine))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    return create_app(settings, db.session_factory(engine))
+
+
+def serve(port: int, workers: int) -> None:
+    """uvicorn on 127.0.0.1:``port``. With more than one worker the listening socket is made
+    here with ``proto=IPPROTO_TCP``: uvicorn's own (``Config.bind_socket``) leaves proto 0, so
+    asyncio never sets TCP_NODELAY on the accepted connections and every keep-alive request
+    after the first waits ~40 ms for a delayed ACK (uvicorn issue #3149)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    app = f"{Path(__file__).stem}:service_app"
+    if workers == 1:
+        uvicorn.run(app, factory=True, host="127.0.0.1", port=port, log_level="warning")
+        return
+    config = uvicorn.Config(
+        app, factory=True, host="127.0.0.1", port=port, workers=workers, log_level="warning"
+    )
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.set_inheritable(True)
+    Multiprocess(config, sockets=[sock]).run()
 
 
 def free_port() -> int:
@@ -406,11 +430,14 @@ def start_server(
         str(Path(__file__).resolve()),
         "--serve",
         str(port),
-        "--pool-size",
-        str(args.pool_size),
-        "--max-overflow",
-        str(args.max_overflow),
+        "--workers",
+        str(args.workers),
     ]
+    env = {
+        **env,
+        "BENCH_CARE_POOL_SIZE": str(args.pool_size),
+        "BENCH_CARE_MAX_OVERFLOW": str(args.max_overflow),
+    }
     with log.open("wb") as out:
         proc = subprocess.Popen(
             command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
@@ -678,7 +705,8 @@ def report(
         f"Seeded {args.people:,} patients, {len(seeded.plan_ids):,} care plans "
         f"({2 * len(seeded.plan_ids):,} versions) and a worklist of {args.flagged:,} in "
         f"{seeded.seconds:.0f} s; worklists written (one transaction each): {written}. "
-        f"Service: uvicorn, 1 process, pool {args.pool_size}+{args.max_overflow}; "
+        f"Service: uvicorn, {args.workers} process(es), database pool "
+        f"{args.pool_size}+{args.max_overflow} each; "
         f"client: {args.connections} keep-alive connections."
     )
     events, problems = audit
@@ -703,6 +731,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32, help="client keep-alive pool")
     parser.add_argument("--pool-size", type=int, default=10, help="the service's DB pool")
     parser.add_argument("--max-overflow", type=int, default=10)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn processes (oneplace serve runs 1)"
+    )
     parser.add_argument("--people", type=int, default=300_000, help="patients of the locality")
     parser.add_argument("--plans", type=int, default=2_000, help="care plans (the GP's team)")
     parser.add_argument("--flagged", type=int, default=6_000, help="the realistic worklist")
@@ -712,7 +743,7 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.serve is not None:
-        serve(args.serve, args.pool_size, args.max_overflow)
+        serve(args.serve, args.workers)
         return
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.schema) or args.schema in (
         "public",

@@ -13,7 +13,6 @@ they roll back), the token verifier (``auth.verify_token`` unless an identity pr
 given) and a clock.
 """
 
-
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
@@ -300,7 +299,24 @@ def create_app(
         "/auth/token",
         tags=["sign-in"],
         response_model=TokenOut,
-        responses={400: {"description": "Wrong username or password (RFC 6749 invalid_grant)"}},
+        responses={
+            400: {
+                "description": "Wrong username or password (RFC 6749 invalid_grant)",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["error"],
+                            "properties": {
+                                "error": {"type": "string", "enum": ["invalid_grant"]},
+                                "error_description": {"type": "string"},
+                            },
+                        }
+                    }
+                },
+            },
+            422: ERRORS[422],
+        },
     )
     def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep) -> Any:
         """OAuth2 password flow: a signed access token for the embedded sign-in."""
