@@ -483,10 +483,44 @@ class Load:
     errors: Counter
     seconds: float  # first scheduled send to the last answer
     lags: list[float] = field(default_factory=list)  # how late each request was sent
+    sent_seconds: float = 0.0  # first scheduled send to the last send
+    service_cpu: float = 0.0  # CPU seconds of the service's processes during the load
+    client_cpu: float = 0.0  # CPU seconds of this process during the load
 
     @property
     def requests(self) -> int:
         return len(self.latencies)
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user and system) used so far by process ``pid`` and its children that are
+    alive (the service and its uvicorn workers), from /proc; 0 where there is no /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0.0
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields_ = stat[stat.rindex(")") + 2 :].split()
+        if int(entry) == pid or int(fields_[1]) == pid:
+            total += (int(fields_[11]) + int(fields_[12])) / tick
+    return total
+
+
+def measured(run: Callable[[], Any], service_pid: int) -> Load:
+    """``run()``'s Load, with the CPU time of the service and of this process meanwhile."""
+    service, client = process_cpu(service_pid), time.process_time()
+    load = asyncio.run(run())
+    load.service_cpu = process_cpu(service_pid) - service
+    load.client_cpu = time.process_time() - client
+    return load
 
 
 async def _read(
@@ -564,9 +598,10 @@ async def open_loop(
             lags[i] = time.perf_counter() - scheduled
             path = f"/fhir/CarePlan/{rng.choice(plan_ids)}"
             tasks.append(asyncio.create_task(one(i, path, scheduled)))
+        sent = time.perf_counter() - start
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - start
-    return Load(label, latencies, errors, elapsed, lags)
+    return Load(label, latencies, errors, elapsed, lags, sent)
 
 
 @dataclass
@@ -633,21 +668,35 @@ def report(
     loads: list[Load],
     worklists: list[WorklistTiming],
     audit: tuple[int, int],
+    busy: tuple[float, float],
 ) -> None:
     where = f"{database}, {machine()}"
     table = Table(
         title=f"Care-plan reads: GET /fhir/CarePlan/{{id}}, open loop at {args.rate:g}/s "
         f"for {args.seconds:g} s ({where})"
     )
-    for col in ("load", "requests", "achieved /s", "errors", "p50 ms", "p95 ms", "p99 ms"):
+    columns = (
+        "load",
+        "requests",
+        "sent /s",
+        "answered /s",
+        "errors",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "max ms",
+        "send lag p99 ms",
+        "service CPU ms/req",
+        "client CPU ms/req",
+    )
+    for col in columns:
         table.add_column(col, justify="left" if col == "load" else "right")
-    table.add_column("max ms", justify="right")
-    table.add_column("send lag p99 ms", justify="right")
-    for load in loads:
+
+    def row(load: Load) -> list[str]:
         lat = load.latencies
-        table.add_row(
-            load.label,
+        return [
             f"{load.requests:,}",
+            f"{load.requests / load.sent_seconds:.1f}" if load.sent_seconds else "",
             f"{load.requests / load.seconds:.1f}",
             _errors(load.errors),
             _ms(percentile(lat, 0.50)),
@@ -655,20 +704,25 @@ def report(
             _ms(percentile(lat, 0.99)),
             _ms(max(lat)),
             _ms(percentile(load.lags, 0.99)) if load.lags else "",
-        )
+            _ms(load.service_cpu / load.requests),
+            _ms(load.client_cpu / load.requests),
+        ]
+
+    for load in loads:
+        table.add_row(load.label, *row(load))
     timed = [load for load in loads if load.lags]
     if len(timed) > 1:
-        table.add_row(
-            f"[bold]median of {len(timed)} runs",
-            "",
-            f"{statistics.median(x.requests / x.seconds for x in timed):.1f}",
-            f"{sum(sum(x.errors.values()) for x in timed):,} (all runs)",
-            _ms(statistics.median(percentile(x.latencies, 0.50) for x in timed)),
-            _ms(statistics.median(percentile(x.latencies, 0.95) for x in timed)),
-            f"[bold]{_ms(statistics.median(percentile(x.latencies, 0.99) for x in timed))}",
-            _ms(statistics.median(max(x.latencies) for x in timed)),
-            "",
-        )
+        rows = [row(load) for load in timed]
+        medians = [
+            f"{statistics.median(float(r[i].split()[0].replace(',', '')) for r in rows):,.1f}"
+            if rows[0][i]
+            else ""
+            for i in range(len(rows[0]))
+        ]
+        medians[0] = ""
+        medians[3] = f"{sum(sum(x.errors.values()) for x in timed):,} in all"
+        medians[6] = f"[bold]{medians[6]}"
+        table.add_row(f"[bold]median of {len(timed)} runs", *medians)
     console.print(table)
 
     table = Table(
@@ -707,7 +761,8 @@ def report(
         f"{seeded.seconds:.0f} s; worklists written (one transaction each): {written}. "
         f"Service: uvicorn, {args.workers} process(es), database pool "
         f"{args.pool_size}+{args.max_overflow} each; "
-        f"client: {args.connections} keep-alive connections."
+        f"client: {args.connections} keep-alive connections. Load average (1 min) of the "
+        f"machine before and after the reads: {busy[0]:.2f}, {busy[1]:.2f}."
     )
     events, problems = audit
     console.print(
@@ -796,8 +851,12 @@ def main() -> None:
 
             loads = []
             console.print(f"Reading {args.sequential} care plans one at a time ...")
+            busy_before = os.getloadavg()[0]
             loads.append(
-                asyncio.run(sequential_reads(base, token(), seeded.plan_ids, args.sequential))
+                measured(
+                    lambda: sequential_reads(base, token(), seeded.plan_ids, args.sequential),
+                    server.pid,
+                )
             )
             console.print(f"Warming up: {args.rate:g}/s for 2 s ...")
             asyncio.run(
@@ -808,8 +867,8 @@ def main() -> None:
                     f"Run {run}: {args.rate:g} care-plan reads a second for {args.seconds:g} s ..."
                 )
                 loads.append(
-                    asyncio.run(
-                        open_loop(
+                    measured(
+                        lambda run=run: open_loop(
                             base,
                             token(),
                             seeded.plan_ids,
@@ -818,10 +877,12 @@ def main() -> None:
                             args.connections,
                             run,
                             f"open loop, run {run}",
-                        )
+                        ),
+                        server.pid,
                     )
                 )
 
+            busy_after = os.getloadavg()[0]
             console.print("Reading the worklists ...")
             worklists = worklist_reads(base, token(), args.flagged, args.worklist_requests)
             with Progress(
@@ -846,7 +907,15 @@ def main() -> None:
             with db.session_factory(engine)() as session:
                 events = session.scalar(select(func.count()).select_from(db.AuditLogRow)) or 0
                 problems = len(verify_store(session))
-            report(args, database, seeded, loads, worklists, (events, problems))
+            report(
+                args,
+                database,
+                seeded,
+                loads,
+                worklists,
+                (events, problems),
+                (busy_before, busy_after),
+            )
             if any(load.errors for load in loads) or any(w.errors for w in worklists):
                 lines = log.read_text(errors="replace").splitlines()
                 console.print("[red]Errors. The service's log ends:\n" + "\n".join(lines[-40:]))

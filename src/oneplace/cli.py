@@ -516,6 +516,31 @@ def demo(
     if public:
         public_path = write_report(ws, folder / "report-public.html", public=True)
         console.print(f"wrote the public version [bold]{public_path}[/]")
+    _demo_care_plane(ws_dir)
+
+
+def _demo_care_plane(ws_dir: Path) -> None:
+    """The demo's care plane: worklists from the run, a made-up roster and demo sign-ins."""
+    from .care.demo import read_sign_ins
+    from .care.service import open_care_plane, sync_worklists
+
+    care = open_care_plane(ws_dir)
+    with _progress("care plane: worklists") as progress:
+        result, _made = sync_worklists(care, None, progress)
+    care.engine.dispose()
+    lists = ", ".join(f"{loc} {n:,}" for loc, n in sorted(result.worklists.items()))
+    console.print(f"care plane: worklists of {result.flagged:,} people ({lists})")
+    console.print(
+        _rich_table(
+            "Demo sign-ins (made up for this workspace; also in care-demo-sign-ins.txt)",
+            ["username", "role", "password"],
+            [list(row) for row in read_sign_ins(ws_dir)],
+        )
+    )
+    console.print(
+        f"serve the care plane with: [bold]oneplace serve {ws_dir}[/] "
+        "(its API is described at /openapi.json)"
+    )
 
 
 # --- the care plane ------------------------------------------------------------------------
@@ -529,7 +554,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port", min=1, max=65535)] = 8000,
 ) -> None:
-    """Migrate the care plane's database and serve it (FHIR R4 under /fhir; docs at /docs)."""
+    """Migrate the care plane's database and serve it (FHIR R4 under /fhir; the OpenAPI
+    description at /openapi.json)."""
     from .care.service import open_care_plane
     from .care.service import serve as serve_app
 

@@ -272,7 +272,20 @@ def test_a_locality_member_reads_the_worklist_in_order_of_need(
     assert answer.status_code == 200
     body = answer.json()
     assert body["total"] == 2
-    assert [(e["rank"], e["nhs_number"]) for e in body["entries"]] == [(1, ADA_NHS), (2, BOB_NHS)]
+    # Bob objects to sharing outside his practice (PRAC2): the council's social worker sees
+    # that he is on the list and where he is registered, not who he is or why
+    assert [(e["rank"], e["nhs_number"], e["withheld"]) for e in body["entries"]] == [
+        (1, ADA_NHS, False),
+        (2, None, True),
+    ]
+    bob = body["entries"][1]
+    assert (bob["name"], bob["reason"], bob["need"], bob["registered_practice"]) == (
+        None,
+        None,
+        None,
+        "PRAC2",
+    )
+    assert "Bob" not in answer.text
     page = client.get("/worklists/L1?limit=1&offset=1", headers=headers(world, "social.l1"))
     assert [e["rank"] for e in page.json()["entries"]] == [2]
     [summary] = client.get("/worklists", headers=headers(world, "social.l1")).json()
@@ -377,3 +390,29 @@ def test_the_audit_chain_is_intact_and_auditors_read_it_as_fhir(
     assert client.get("/fhir/AuditEvent/9999", headers=auditor).status_code == 404
     db.expire_all()
     assert verify_store(db) == []
+
+
+def test_the_registered_practice_sees_who_an_objecting_patient_is_on_the_worklist(
+    world: World, client: TestClient, db: Session
+):
+    gp = models.User(
+        username="gp.south",
+        full_name="gp.south",
+        organisation_code="PRAC2",
+        role="gp",
+        localities=[models.UserLocality(locality="L1")],
+    )
+    db.add(gp)
+    db.commit()
+    world.users["gp.south"] = gp
+    body = client.get("/worklists/L1", headers=headers(world, "gp.south")).json()
+    assert [(e["nhs_number"], e["withheld"]) for e in body["entries"]] == [
+        (ADA_NHS, False),
+        (BOB_NHS, False),
+    ]
+    # a withdrawn objection no longer hides him from others
+    objection = db.query(models.ConsentRecord).one()
+    objection.withdrawn_at = objection.recorded_at
+    db.commit()
+    body = client.get("/worklists/L1", headers=headers(world, "social.l1")).json()
+    assert body["entries"][1]["nhs_number"] == BOB_NHS

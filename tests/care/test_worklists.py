@@ -111,6 +111,22 @@ def test_sync_builds_each_locality_list_once_per_run_and_carries_reviews(
     ]
 
 
+def test_a_national_data_opt_out_is_recorded_as_consent(
+    tmp_path: Path, make_tiny_workspace, db: Session
+):
+    ws = make_tiny_workspace(tmp_path, EVERY_SEGMENT)
+    with ws.connect() as con:
+        con.execute("UPDATE person SET opted_out = true WHERE person_id = 'C'")
+    run(ws)
+    sync(db, ws, DemoRoster(town="Tiny", seed=3, objection_share=0.0), T0)
+    consents = db.execute(
+        select(models.Patient.person_link, models.ConsentRecord.kind).join(
+            models.ConsentRecord, models.ConsentRecord.patient_id == models.Patient.id
+        )
+    ).all()
+    assert consents == [("C", "national_data_opt_out")]
+
+
 def test_the_demo_roster_is_reproducible_and_never_reuses_a_number():
     people = [FlaggedPerson(f"P{i:08d}", "P1", 1940 + i % 50, "FM"[i % 2]) for i in range(200)]
     roster = DemoRoster(town="Tiny", seed=1)
@@ -218,3 +234,51 @@ def test_sync_worklists_and_audit_verify_commands(
     broken = runner.invoke(app, ["audit", "verify", str(ws.path)])
     assert broken.exit_code == 1
     assert "event 2: its content does not match its hash" in broken.output
+
+
+def test_serve_migrates_the_workspace_database_and_answers(
+    tmp_path: Path, tiny_place_file: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from oneplace.workspace import Workspace
+
+    for name in ("ENVIRONMENT", "DATABASE_URL", "TOKEN_SECRET", "PSEUDONYM_SECRET"):
+        monkeypatch.delenv(f"ONEPLACE_{name}", raising=False)
+    ws = Workspace.create(tmp_path / "ws", tiny_place_file)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    exe = Path(sys.executable).with_name("oneplace")
+    server = subprocess.Popen(
+        [str(exe), "serve", str(ws.path), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=os.environ.copy(),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, server.stdout.read().decode()
+                assert time.monotonic() < deadline, "the server did not start in 30 s"
+                time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/openapi.json", timeout=5) as r:
+            assert "/fhir/CarePlan" in r.read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    with sqlite3.connect(ws.path / "care.db") as con:
+        (revision,) = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        organisations = {row[0] for row in con.execute("SELECT code FROM organisations")}
+    assert revision == "0002"
+    assert organisations == {"ICB", "ACUTE", "COMM", "FED", "LA", "P1", "P2"}

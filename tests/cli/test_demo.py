@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import duckdb
@@ -29,6 +30,12 @@ def test_demo_runs_end_to_end_and_writes_a_self_contained_report(tmp_path: Path)
     assert people == 3000
     assert runs == 1
     assert 0.3 < share < 0.7  # most of the money goes to hospitals (acute about half)
+    # the care plane is ready to serve: worklists from the run and demo sign-ins
+    assert "care plane: worklists of" in result.output and "coordinator." in result.output
+    with sqlite3.connect(tmp_path / "workspace" / "care.db") as con:
+        entries = con.execute("SELECT count(*) FROM worklist_entries").fetchone()[0]
+        users = con.execute("SELECT count(*) FROM users").fetchone()[0]
+    assert entries > 0 and users == 15
 
 
 def test_demo_twice_in_the_same_folder_starts_afresh(tmp_path: Path):

@@ -37,10 +37,13 @@ def tour_commands() -> list[list[str]]:
 def test_the_tour_covers_every_step_of_the_issue():
     verbs = {c[0] for c in tour_commands()}
     assert {"synth", "init", "load", "quarantine", "run", "tables", "show", "export"} <= verbs
+    assert {"sync-worklists", "audit"} <= verbs
 
 
 def test_the_readme_tour_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
+    for name in ("ENVIRONMENT", "DATABASE_URL", "TOKEN_SECRET", "PSEUDONYM_SECRET"):
+        monkeypatch.delenv(f"ONEPLACE_{name}", raising=False)
     runner = CliRunner()
     outputs = []
     for args in tour_commands():
@@ -55,6 +58,8 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path, monkeypatch: pytest.Mon
     assert "already loaded" in again and "nothing changed" in again
     shown = dict((a[0], out) for a, out in outputs)
     assert "hospital_share" in shown["tables"]
+    assert "people flagged" in shown["sync-worklists"] and "gp." in shown["sync-worklists"]
+    assert "the audit log is intact" in shown["audit"]
     with (tmp_path / "spend.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))
     assert rows and {"fy", "setting", "organisation_code", "locality_code", "cost_gbp"} <= set(

@@ -13,7 +13,7 @@ else has been written: ``check`` comes first in every route) and raises ``Refuse
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -113,21 +113,16 @@ def grants(
     return tuple(out)
 
 
-def check(
+def _request(
     session: Session,
     actor: Actor,
-    action: Action,
     kind: ResourceKind,
-    *,
     now: datetime,
-    break_glass_duration,
-    patient: db.Patient | None = None,
-    locality: str | None = None,
-    stated_reason: str = "",
-) -> Decision:
-    """Decide ``actor`` doing ``action`` to the resource, and audit the decision in
-    ``session``. Allowed: the decision (the caller does the access and commits). Refused:
-    the event is committed and ``Refused`` raised."""
+    break_glass_duration: timedelta,
+    patient: db.Patient | None,
+    locality: str | None,
+    stated_reason: str,
+) -> tuple[Resource, Context]:
     facts = policy_patient(session, patient, now) if patient is not None else None
     resource = Resource(kind, patient=facts, locality=locality)
     context = Context(
@@ -135,6 +130,42 @@ def check(
         stated_reason=stated_reason,
         grants=grants(session, actor.user.id, patient.id, now) if patient is not None else (),
         break_glass_duration=break_glass_duration,
+    )
+    return resource, context
+
+
+def would_allow(
+    session: Session,
+    actor: Actor,
+    action: Action,
+    kind: ResourceKind,
+    patient: db.Patient,
+    now: datetime,
+    break_glass_duration: timedelta,
+) -> Decision:
+    """The policy's decision, not audited: for deciding what a page may show about a patient
+    whose record is not being read (an audited access always goes through ``check``)."""
+    resource, context = _request(session, actor, kind, now, break_glass_duration, patient, None, "")
+    return policy.decide(actor.user, action, resource, context)
+
+
+def check(
+    session: Session,
+    actor: Actor,
+    action: Action,
+    kind: ResourceKind,
+    *,
+    now: datetime,
+    break_glass_duration: timedelta,
+    patient: db.Patient | None = None,
+    locality: str | None = None,
+    stated_reason: str = "",
+) -> Decision:
+    """Decide ``actor`` doing ``action`` to the resource, and audit the decision in
+    ``session``. Allowed: the decision (the caller does the access and commits). Refused:
+    the event is committed and ``Refused`` raised."""
+    resource, context = _request(
+        session, actor, kind, now, break_glass_duration, patient, locality, stated_reason
     )
     decision = policy.decide(actor.user, action, resource, context)
     audit_store.record(

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import auth, db, fhir
-from .access import Actor, Refused, check, current_worklists, load_actor
+from .access import Actor, Refused, check, current_worklists, load_actor, would_allow
 from .db import REVIEW_DECISIONS, as_utc
 from .fhir import FHIR_JSON, FhirInvalid, Issue, operation_outcome
 from .nhs_number import normalise
@@ -128,18 +128,42 @@ class WorklistSummary(BaseModel):
 
 
 class WorklistEntryOut(BaseModel):
+    """One person on a worklist. ``withheld``: the patient objects to sharing outside their
+    registered practice and the reader is outside it (policy P7), so who they are, their need
+    and the reason are left out; their practice is named so it can be asked to review them."""
+
     entry_id: int
     rank: int
     patient_id: str
-    nhs_number: str
-    name: str
-    date_of_birth: date
+    withheld: bool
+    nhs_number: str | None
+    name: str | None
+    date_of_birth: date | None
     registered_practice: str
-    need: float
-    reason: str
+    need: float | None
+    reason: str | None
     decision: str | None
     reviewer_id: str | None
     reviewed_at: datetime | None
+
+
+def _entry_out(entry: db.WorklistEntry, patient: db.Patient, withheld: bool) -> WorklistEntryOut:
+    shown = not withheld
+    return WorklistEntryOut(
+        entry_id=entry.id,
+        rank=entry.rank,
+        patient_id=patient.id,
+        withheld=withheld,
+        nhs_number=patient.nhs_number if shown else None,
+        name=f"{patient.given_name} {patient.family_name}" if shown else None,
+        date_of_birth=patient.date_of_birth if shown else None,
+        registered_practice=patient.registered_practice,
+        need=entry.need if shown else None,
+        reason=entry.reason if shown else None,
+        decision=entry.decision,
+        reviewer_id=entry.reviewer_id,
+        reviewed_at=as_utc(entry.reviewed_at) if entry.reviewed_at else None,
+    )
 
 
 class WorklistOut(BaseModel):
@@ -214,6 +238,10 @@ def create_app(
         version=API_VERSION,
         description="Shared care plans across the organisations of one place, with one access "
         "policy and a hash-chained audit log. FHIR R4 JSON under /fhir.",
+        # Swagger UI and ReDoc load their scripts from a CDN, which a partnership's network may
+        # not reach; the description itself is served at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
     )
     oauth2 = OAuth2PasswordBearer(tokenUrl="auth/token")
 
@@ -692,6 +720,37 @@ def create_app(
 
     # -- Worklists -----------------------------------------------------------------------
 
+    def withheld(session: Session, actor: Actor, patients: list[db.Patient]) -> set[str]:
+        """The patients among ``patients`` whose identity the worklist must not show
+        ``actor``: those objecting to sharing whose record the policy would not open for
+        them (P7), decided without an audit event (no record is read)."""
+        ids = [p.id for p in patients]
+        objecting = set(
+            session.scalars(
+                select(db.ConsentRecord.patient_id).where(
+                    db.ConsentRecord.patient_id.in_(ids),
+                    db.ConsentRecord.kind == "sharing_objection",
+                    db.ConsentRecord.withdrawn_at.is_(None),
+                )
+            )
+        )
+        now = now_of()
+        hidden = set()
+        for patient in patients:
+            if patient.id in objecting:
+                decision = would_allow(
+                    session,
+                    actor,
+                    Action.READ,
+                    Kind.PATIENT_RECORD,
+                    patient,
+                    now,
+                    settings.break_glass_duration,
+                )
+                if not decision.allowed:
+                    hidden.add(patient.id)
+        return hidden
+
     def current_worklist(session: Session, locality: str) -> db.Worklist | None:
         current = current_worklists(session)
         return session.scalar(
@@ -763,23 +822,8 @@ def create_app(
             .offset(offset)
             .limit(limit)
         ).all()
-        entries = [
-            WorklistEntryOut(
-                entry_id=e.id,
-                rank=e.rank,
-                patient_id=p.id,
-                nhs_number=p.nhs_number,
-                name=f"{p.given_name} {p.family_name}",
-                date_of_birth=p.date_of_birth,
-                registered_practice=p.registered_practice,
-                need=e.need,
-                reason=e.reason,
-                decision=e.decision,
-                reviewer_id=e.reviewer_id,
-                reviewed_at=as_utc(e.reviewed_at) if e.reviewed_at else None,
-            )
-            for e, p in rows
-        ]
+        hidden = withheld(session, actor, [p for _, p in rows])
+        entries = [_entry_out(e, p, p.id in hidden) for e, p in rows]
         session.commit()
         return WorklistOut(
             locality=locality,
@@ -825,20 +869,7 @@ def create_app(
                 db.CareTeamMember(patient_id=patient.id, user_id=actor.user.id, added_at=now)
             )
         session.flush()
-        out = WorklistEntryOut(
-            entry_id=entry.id,
-            rank=entry.rank,
-            patient_id=patient.id,
-            nhs_number=patient.nhs_number,
-            name=f"{patient.given_name} {patient.family_name}",
-            date_of_birth=patient.date_of_birth,
-            registered_practice=patient.registered_practice,
-            need=entry.need,
-            reason=entry.reason,
-            decision=entry.decision,
-            reviewer_id=entry.reviewer_id,
-            reviewed_at=now,
-        )
+        out = _entry_out(entry, patient, patient.id in withheld(session, actor, [patient]))
         session.commit()
         return out
 

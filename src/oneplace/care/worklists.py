@@ -50,6 +50,7 @@ class Flagged:
     locality: str
     reasons: tuple[str, ...]
     need: float  # the year's cost of care, pounds
+    opted_out: bool = False  # national data opt-out recorded in the analytics plane
 
 
 @dataclass
@@ -106,6 +107,7 @@ def flagged_people(ws: Workspace) -> tuple[str, int, list[Flagged]]:
         rows = con.execute(
             f"""
             SELECT ph.person_id, ph.locality_code, ph.practice_code, p.year_of_birth, p.sex,
+                   coalesce(p.opted_out, false) AS opted_out,
                    ph.high_intensity_user, ph.ae_attendances, ph.hfrs, ph.hfrs_band,
                    ph.segment, ph.segment_name, ph.cost_gbp
             FROM person_health ph JOIN person p USING (person_id)
@@ -129,6 +131,7 @@ def flagged_people(ws: Workspace) -> tuple[str, int, list[Flagged]]:
                 ),
                 locality=row["locality_code"],
                 reasons=reasons,
+                opted_out=row["opted_out"],
                 need=float(row["cost_gbp"] or Decimal(0)),
             )
         )
@@ -178,6 +181,7 @@ def sync(
         )
         patient_of.update((link, patient_id) for link, patient_id in rows)
     missing = [f.person for f in flagged if f.person.person_id not in patient_of]
+    opted_out = {f.person.person_id for f in flagged if f.opted_out}
     if missing:
         progress("adding patients from the roster", 0.4)
         taken = set(session.scalars(select(db.Patient.nhs_number)))
@@ -206,6 +210,10 @@ def sync(
             if identity.objects_to_sharing:
                 consents.append(
                     {"patient_id": patient_id, "kind": "sharing_objection", "recorded_at": now}
+                )
+            if person.person_id in opted_out:
+                consents.append(
+                    {"patient_id": patient_id, "kind": "national_data_opt_out", "recorded_at": now}
                 )
         for chunk in _chunks(rows):
             session.execute(insert(db.Patient), chunk)
