@@ -7,10 +7,11 @@ A dedicated database is built and seeded in bulk: on PostgreSQL a schema of its 
 the end, so the test suite's schemas are never touched), on SQLite a temporary file. It holds
 300,000 patients of one locality (``--people``), a GP on the care team of 2,000 of them
 (``--plans``), each with a FHIR CarePlan of two versions, and that locality's worklist of 6,000
-flagged people (``--flagged``, about the 2% the synthetic demo flags).
+flagged people (``--flagged``, about the 2% the synthetic demo flags); 3% of the others object
+to sharing outside their practice, as in the demo roster.
 
-The service runs as ``oneplace serve`` runs it (``create_app`` under uvicorn, one process) in
-a separate process on 127.0.0.1. This process then
+The service runs as ``oneplace serve`` runs it (``create_app`` under uvicorn, one process;
+``--workers`` for more) in a separate process on 127.0.0.1. This process then
 
 1. reads care plans one at a time (the unloaded latency), then open-loop at ``--rate`` requests
    a second for ``--seconds`` (``--repeat`` times): each request is ``GET /fhir/CarePlan/{id}``
@@ -23,12 +24,13 @@ a separate process on 127.0.0.1. This process then
    of 1,000, the last page of 50), ``--worklist-requests`` times each in turn, for the list of
    6,000 and then for the worst case, a newer list holding all 300,000 people.
 
-Prints the latency percentiles and the machine; errors are non-200 answers and failed
-requests.
+Prints the latency percentiles, the rate sent and answered, the CPU time the service's
+processes and the load generator spent per request, and the machine; errors are non-200
+answers and failed requests. The audit chain is verified at the end.
 
 Usage: ``python benchmarks/bench_care.py [--database postgresql|sqlite] [--rate 200]
-[--seconds 60] [--repeat 1]`` (PostgreSQL at ``--url``, default ``ONEPLACE_TEST_DATABASE_URL``
-or ``postgresql+psycopg://postgres@127.0.0.1:5432/test``).
+[--seconds 60] [--repeat 1] [--workers 1]`` (PostgreSQL at ``--url``, default
+``ONEPLACE_TEST_DATABASE_URL`` or ``postgresql+psycopg://postgres@127.0.0.1:5432/test``).
 """
 
 from __future__ import annotations
@@ -87,6 +89,9 @@ REASONS = (
     "moderate frailty risk (HFRS {h:.1f})",
     "segment 5: complex needs, multiple long-term conditions",
 )
+OBJECTION_SHARE = 0.03
+"""Patients objecting to sharing outside their practice, as in the demo roster
+(``roster.DemoRoster``)."""
 CHUNK = 5_000
 TABLES = (
     "organisations",
@@ -315,8 +320,9 @@ def seed(engine: Engine, args: argparse.Namespace, secret: str) -> Seeded:
                     )
                 session.execute(insert(db.Patient), rows)
                 progress.advance(task, len(rows))
-            # About 1% object to sharing outside their practice (none of the GP's own).
-            objectors = patient_ids[args.plans :: 100]
+            # Some object to sharing outside their practice (none of the GP's care team): the
+            # worklist withholds their identity from readers elsewhere (P7).
+            objectors = [p for p in patient_ids[args.plans :] if rng.random() < OBJECTION_SHARE]
             session.execute(
                 insert(db.ConsentRecord),
                 [
@@ -575,20 +581,27 @@ async def open_loop(
     seed: int,
     label: str,
 ) -> Load:
-    """Care-plan reads sent at ``rate`` a second for ``seconds``, each on schedule whatever
-    the answers before it; latency from the scheduled send."""
+    """Care-plan reads due at ``rate`` a second for ``seconds``, each on schedule whatever
+    the answers before it; latency from the scheduled send. The due requests queue for the
+    first of ``connections`` keep-alive connections that is free (each served by one
+    coroutine, so a backlog costs the generator nothing per waiting request, as a backlog in
+    httpx's own pool would); the time a request waits there counts in its latency."""
     rng = random.Random(seed)
     count = max(1, round(rate * seconds))
+    paths = [f"/fhir/CarePlan/{rng.choice(plan_ids)}" for _ in range(count)]
     errors: Counter = Counter()
     latencies = [0.0] * count
     lags = [0.0] * count
+    due: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
 
-    async def one(i: int, path: str, scheduled: float) -> None:
-        await _read(client, path, errors, _is_plan)
-        latencies[i] = time.perf_counter() - scheduled
+    async def connection() -> None:
+        while (item := await due.get()) is not None:
+            i, scheduled = item
+            await _read(client, paths[i], errors, _is_plan)
+            latencies[i] = time.perf_counter() - scheduled
 
     async with _client(base, token, connections) as client:
-        tasks = []
+        workers = [asyncio.create_task(connection()) for _ in range(connections)]
         start = time.perf_counter() + 0.05
         for i in range(count):
             scheduled = start + i / rate
@@ -596,10 +609,11 @@ async def open_loop(
             if delay > 0:
                 await asyncio.sleep(delay)
             lags[i] = time.perf_counter() - scheduled
-            path = f"/fhir/CarePlan/{rng.choice(plan_ids)}"
-            tasks.append(asyncio.create_task(one(i, path, scheduled)))
+            due.put_nowait((i, scheduled))
         sent = time.perf_counter() - start
-        await asyncio.gather(*tasks)
+        for _ in workers:
+            due.put_nowait(None)
+        await asyncio.gather(*workers)
         elapsed = time.perf_counter() - start
     return Load(label, latencies, errors, elapsed, lags, sent)
 
@@ -612,6 +626,7 @@ class WorklistTiming:
     first: float
     errors: Counter
     kib: float
+    withheld: int  # entries of the page whose identity was withheld (P7)
 
 
 def worklist_reads(
@@ -630,21 +645,25 @@ def worklist_reads(
     ) as client:
         for label, params in queries:
             errors: Counter = Counter()
-            latencies, size = [], 0
+            latencies, size, withheld = [], 0, 0
             for i in range(warmup + repeats):
                 start = time.perf_counter()
                 response = client.get(f"/worklists/{LOCALITY}", params=params)
                 latency = time.perf_counter() - start
                 if response.status_code != 200:
                     errors[f"HTTP {response.status_code}"] += 1
-                elif response.json()["total"] != entries:
+                elif (body := response.json())["total"] != entries:
                     errors["unexpected total"] += 1
+                else:
+                    withheld = sum(e.get("withheld", False) for e in body["entries"])
                 size = len(response.content)
                 if i == 0:
                     first = latency
                 if i >= warmup:
                     latencies.append(latency)
-            out.append(WorklistTiming(entries, label, latencies, first, errors, size / 1024))
+            out.append(
+                WorklistTiming(entries, label, latencies, first, errors, size / 1024, withheld)
+            )
     return out
 
 
@@ -739,6 +758,7 @@ def report(
         "max ms",
         "first ms",
         "answer KiB",
+        "withheld",
     ):
         table.add_column(col, justify="left" if col == "page" else "right")
     for w in worklists:
@@ -752,6 +772,7 @@ def report(
             _ms(max(w.latencies)),
             _ms(w.first),
             f"{w.kib:.0f}",
+            f"{w.withheld:,}",
         )
     console.print(table)
     written = ", ".join(f"{n:,} entries {s:.1f} s" for n, s in seeded.worklists.items())
@@ -932,4 +953,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        console.print("Interrupted; the service was stopped and the database removed.")
+        sys.exit(130)
