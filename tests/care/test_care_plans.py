@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from fhir.resources.R4B.careplan import CarePlan as FhirCarePlan
+from fhir.resources.R4B.patient import Patient as FhirPatient
 from sqlalchemy.orm import Session
 
 from oneplace.care import db as models
@@ -41,6 +43,9 @@ def test_a_care_team_member_creates_reads_updates_and_searches_a_care_plan(
 
     read = client.get(f"/fhir/CarePlan/{plan['id']}", headers=gp)
     assert read.status_code == 200 and read.json() == plan
+    FhirCarePlan.model_validate(read.json())  # what is served is valid R4
+    patient = client.get(f"/fhir/Patient/{world.ada.id}", headers=gp).json()
+    FhirPatient.model_validate(patient)
 
     changed = care_plan(world.ada.id, status="on-hold", title="Paused while in hospital")
     stale = client.put(
@@ -70,6 +75,7 @@ def test_a_care_team_member_creates_reads_updates_and_searches_a_care_plan(
     assert [e.action for e in events(db)] == [
         "care_plan.write",  # create
         "care_plan.read",
+        "patient_record.read",
         "care_plan.write",  # the stale If-Match: decided and audited, then 412
         "care_plan.write",
         "care_plan.read",

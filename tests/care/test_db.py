@@ -164,3 +164,45 @@ def test_consent_and_break_glass_records(db: Session) -> None:
                 user_id=user.id, patient_id=patient.id, reason="r", granted_at=T0, expires_at=T0
             )
         )
+
+
+def test_sqlite_writers_wait_for_each_other_instead_of_failing(tmp_path) -> None:
+    """Every request of the service writes (its audit event): on SQLite a second transaction
+    must wait for the first to commit, not fail with "database is locked"."""
+    import threading
+    import time
+
+    from sqlalchemy import text as sql
+
+    from oneplace.care.db import engine_for
+
+    engine = engine_for(f"sqlite:///{tmp_path / 'w.db'}")
+    with engine.begin() as connection:
+        connection.execute(sql("CREATE TABLE t (n INTEGER)"))
+    started, failures = threading.Event(), []
+
+    def first() -> None:
+        with engine.begin() as connection:
+            connection.execute(sql("SELECT count(*) FROM t"))
+            started.set()
+            time.sleep(0.5)
+            connection.execute(sql("INSERT INTO t VALUES (1)"))
+
+    def second() -> None:
+        started.wait()
+        try:
+            with engine.begin() as connection:
+                connection.execute(sql("SELECT count(*) FROM t"))
+                connection.execute(sql("INSERT INTO t VALUES (2)"))
+        except Exception as error:  # noqa: BLE001 - the failure is the finding
+            failures.append(error)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with engine.connect() as connection:
+        assert connection.execute(sql("SELECT count(*) FROM t")).scalar() == 2
+    engine.dispose()

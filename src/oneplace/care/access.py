@@ -4,10 +4,12 @@ records the decision in the same transaction, and a refusal stops the request.
 Source: issue 6, "One access policy" and "Audit". The policy (``policy.decide``) judges plain
 facts; this module loads those facts from the database (the user, the patient's registered
 practice, care team, objection to sharing, the worklists they are on, the user's break-glass
-grants) and turns the decision into an audit event (``audit_store.record``) in the caller's
-session. An allowed access then happens in that same transaction and commits with its event;
-if anything after fails, both roll back. A refused access commits its event at once (nothing
-else has been written: ``check`` comes first in every route) and raises ``Refused``.
+grants) and turns the decision into an audit event in the caller's session. An allowed access then
+happens in that same transaction; its event is appended as the transaction commits (a
+``before_commit`` hook), so the two commit together, a failure rolls both back, and the audit
+tail's row lock (which serialises appends) is held only for the append and the commit. A
+refused access appends and commits its event at once (nothing else has been written:
+``check`` comes first in every route) and raises ``Refused``.
 """
 
 from __future__ import annotations
@@ -15,13 +17,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from . import audit_store, db, policy
 from .audit_chain import decision_fields
 from .db import as_utc
 from .policy import Action, Context, Decision, Resource, ResourceKind
+
+PENDING = "oneplace_audit_pending"
+"""``session.info`` key of the allowed decisions whose events the commit writes."""
+
+
+@event.listens_for(Session, "before_commit")
+def _record_pending(session: Session) -> None:
+    """Write the events of the session's allowed accesses as its transaction commits: in the
+    same transaction as the access, holding the audit tail's lock only for the append."""
+    for fields in session.info.pop(PENDING, []):
+        audit_store.record(session, fields)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, _previous: object) -> None:
+    """A rolled-back access leaves no event (nor anything else)."""
+    session.info.pop(PENDING, None)
 
 
 class Refused(Exception):
@@ -168,20 +187,19 @@ def check(
         session, actor, kind, now, break_glass_duration, patient, locality, stated_reason
     )
     decision = policy.decide(actor.user, action, resource, context)
-    audit_store.record(
-        session,
-        decision_fields(
-            actor.user,
-            action,
-            resource,
-            context,
-            decision,
-            patient_ref=patient.id if patient is not None else None,
-        ),
+    fields = decision_fields(
+        actor.user,
+        action,
+        resource,
+        context,
+        decision,
+        patient_ref=patient.id if patient is not None else None,
     )
     if not decision.allowed:
+        audit_store.record(session, fields)
         session.commit()
         raise Refused(decision)
+    session.info.setdefault(PENDING, []).append(fields)
     if action is Action.BREAK_GLASS:
         assert patient is not None and decision.expires_at is not None
         session.add(

@@ -103,9 +103,12 @@ def event_hash(event: AuditEvent) -> str:
     return hashlib.sha256(event.prev_hash.encode("ascii") + canonical(event)).hexdigest()
 
 
-def append(chain_tail: AuditEvent | None, event_fields: Mapping[str, Any]) -> AuditEvent:
-    """The event that follows ``chain_tail`` (None for the first event) with ``event_fields``:
-    exactly ``EVENT_FIELDS``, ``time`` a timezone-aware datetime."""
+def append(
+    chain_tail: AuditEvent | ChainTail | None, event_fields: Mapping[str, Any]
+) -> AuditEvent:
+    """The event that follows ``chain_tail`` (the last event, or the stored tail: its count is
+    the last seq; None for the first event) with ``event_fields``: exactly ``EVENT_FIELDS``,
+    ``time`` a timezone-aware datetime."""
     given, wanted = set(event_fields), set(EVENT_FIELDS)
     if given != wanted:
         raise ValueError(
@@ -125,6 +128,8 @@ def append(chain_tail: AuditEvent | None, event_fields: Mapping[str, Any]) -> Au
             raise ValueError(f"audit {name} must be text")
     if chain_tail is None:
         seq, prev_hash = 1, GENESIS_HASH
+    elif isinstance(chain_tail, ChainTail):
+        seq, prev_hash = chain_tail.count + 1, chain_tail.hash
     else:
         seq, prev_hash = chain_tail.seq + 1, chain_tail.hash
     unhashed = AuditEvent(seq=seq, prev_hash=prev_hash, hash="", **values)

@@ -42,17 +42,18 @@ def _locked_tail(session: Session) -> AuditTail:
 
 def record(session: Session, fields: Mapping[str, Any]) -> AuditEvent:
     """Append the event ``fields`` (``audit_chain.EVENT_FIELDS``) to the log in ``session``'s
-    transaction, and move the tail; flushed, not committed."""
+    transaction, and move the tail; flushed, not committed. Refuses to append when the log
+    does not hold the event the tail names, as stored (run the verification)."""
     tail = _locked_tail(session)
     previous = None
     if tail.seq:
-        row = session.get(AuditLogRow, tail.seq)
-        if row is None or row.hash != tail.hash:
+        stored = session.scalar(select(AuditLogRow.hash).where(AuditLogRow.seq == tail.seq))
+        if stored != tail.hash:
             raise RuntimeError(
-                f"the audit tail names event {tail.seq}, which the log does not hold as stored; "
-                "run the audit verification"
+                f"the audit tail names event {tail.seq}, which the log does not hold as "
+                "stored; run the audit verification"
             )
-        previous = _event(row)
+        previous = ChainTail(tail.seq, tail.hash)
     event = append(previous, fields)
     session.add(AuditLogRow(**{name: getattr(event, name) for name in _COLUMNS}))
     tail.seq, tail.hash = event.seq, event.hash

@@ -311,7 +311,10 @@ class AuditTail(Base):
 def engine_for(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``). SQLite gets
     foreign keys enforced and real transactions (pysqlite's own transaction handling is
-    switched off and SQLAlchemy emits BEGIN, so savepoints and transactional DDL work)."""
+    switched off and SQLAlchemy emits BEGIN IMMEDIATE, so savepoints and transactional DDL
+    work, and concurrent writers wait for each other, up to the 30 s busy timeout)."""
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
 
@@ -322,7 +325,10 @@ def engine_for(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
+            # IMMEDIATE: take the write lock at the start. Every request of the service writes
+            # (its audit event); a deferred transaction that reads first and then writes while
+            # another holds the lock fails at once ("database is locked") instead of waiting.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
