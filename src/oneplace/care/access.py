@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from . import audit_store, db, policy
 from .audit_chain import decision_fields
@@ -60,7 +60,7 @@ class Actor:
 def load_actor(session: Session, user_id: str) -> Actor | None:
     """The active user ``user_id`` with the localities they work in; None if unknown or
     disabled."""
-    row = session.get(db.User, user_id)
+    row = session.get(db.User, user_id, options=[joinedload(db.User.localities)])
     if row is None or not row.active:
         return None
     user = policy.User(
