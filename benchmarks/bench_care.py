@@ -114,6 +114,16 @@ console = Console() if sys.stdout.isatty() else Console(width=200)
 # -- the database --------------------------------------------------------------------------
 
 
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
 def schema_url(admin_url: str, schema: str) -> str:
     """``admin_url`` with every connection's search path set to ``schema`` (as the tests do)."""
     url = make_url(admin_url).update_query_dict({"options": f"-csearch_path={schema}"})
@@ -272,13 +282,7 @@ def seed(engine: Engine, args: argparse.Namespace, secret: str) -> Seeded:
     rng = random.Random(args.seed)
     now = datetime.now(UTC)
     sessions = db.session_factory(engine)
-    with Progress(
-        TextColumn("{task.description:<28}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
+    with _progress() as progress:
         with sessions() as session:
             orgs = [{"code": c, "name": n, "kind": k} for c, (n, k) in PARTNERS.items()]
             orgs += [{"code": p, "name": f"Practice {p}", "kind": "gp_practice"} for p in PRACTICES]
@@ -906,13 +910,7 @@ def main() -> None:
             busy_after = os.getloadavg()[0]
             console.print("Reading the worklists ...")
             worklists = worklist_reads(base, token(), args.flagged, args.worklist_requests)
-            with Progress(
-                TextColumn("{task.description:<28}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-            ) as progress:
+            with _progress() as progress:
                 seeded.worklists[args.people] = add_worklist(
                     engine,
                     progress,

@@ -72,7 +72,7 @@ def load_actor(session: Session, user_id: str) -> Actor | None:
     return Actor(row, user)
 
 
-def current_worklists(session: Session):
+def current_worklists():
     """The id of each locality's newest worklist, as a subquery."""
     return select(func.max(db.Worklist.id).label("id")).group_by(db.Worklist.locality).subquery()
 
@@ -82,7 +82,7 @@ def policy_patient(session: Session, patient: db.Patient, now: datetime) -> poli
     care_team = session.scalars(
         select(db.CareTeamMember.user_id).where(db.CareTeamMember.patient_id == patient.id)
     )
-    current = current_worklists(session)
+    current = current_worklists()
     localities = session.scalars(
         select(db.Worklist.locality)
         .join(db.WorklistEntry, db.WorklistEntry.worklist_id == db.Worklist.id)
@@ -186,7 +186,12 @@ def check(
     resource, context = _request(
         session, actor, kind, now, break_glass_duration, patient, locality, stated_reason
     )
-    decision = policy.decide(actor.user, action, resource, context)
+    grant = None
+    if action is Action.BREAK_GLASS:
+        assert resource.patient is not None, "break-glass opens a patient's record"
+        decision, grant = policy.break_glass_grant(actor.user, resource.patient, context)
+    else:
+        decision = policy.decide(actor.user, action, resource, context)
     fields = decision_fields(
         actor.user,
         action,
@@ -200,15 +205,14 @@ def check(
         session.commit()
         raise Refused(decision)
     session.info.setdefault(PENDING, []).append(fields)
-    if action is Action.BREAK_GLASS:
-        assert patient is not None and decision.expires_at is not None
+    if grant is not None:
         session.add(
             db.BreakGlassGrant(
-                user_id=actor.user.id,
-                patient_id=patient.id,
-                reason=stated_reason.strip(),
-                granted_at=now,
-                expires_at=decision.expires_at,
+                user_id=grant.user_id,
+                patient_id=grant.patient_id,
+                reason=grant.reason,
+                granted_at=grant.granted_at,
+                expires_at=grant.expires_at,
             )
         )
     return decision

@@ -99,15 +99,6 @@ class TokenOut(BaseModel):
     expires_in: int
 
 
-class Me(BaseModel):
-    id: str
-    username: str
-    full_name: str
-    role: str
-    organisation: str
-    localities: list[str]
-
-
 class BreakGlassIn(BaseModel):
     reason: str = Field(max_length=2000, description="Why the record must be opened now")
 
@@ -360,16 +351,9 @@ def create_app(
             expires_in=int(settings.token_lifetime.total_seconds()),
         )
 
-    @app.get("/auth/me", tags=["sign-in"], response_model=Me, responses=_responses(200, None))
-    def me(actor: ActorDep) -> Me:
-        return Me(
-            id=actor.row.id,
-            username=actor.row.username,
-            full_name=actor.row.full_name,
-            role=actor.row.role,
-            organisation=actor.row.organisation_code,
-            localities=sorted(actor.user.localities),
-        )
+    @app.get("/auth/me", tags=["sign-in"], response_model=UserOut, responses=_responses(200, None))
+    def me(actor: ActorDep) -> UserOut:
+        return _user_out(actor.row)
 
     # -- Patient -------------------------------------------------------------------------
 
@@ -464,6 +448,13 @@ def create_app(
         plan = session.get(db.CarePlan, plan_id)
         if plan is None:
             raise HttpProblem(404, "not-found", f"no care plan {plan_id}")
+        return plan
+
+    def readable_plan(session: Session, actor: Actor, plan_id: str) -> db.CarePlan:
+        """The plan, once the policy has let ``actor`` read its patient's care plans."""
+        plan = plan_or_404(session, plan_id)
+        patient = session.get(db.Patient, plan.patient_id)
+        guard(session, actor, Action.READ, Kind.CARE_PLAN, patient=patient)
         return plan
 
     def plan_answer(
@@ -565,14 +556,7 @@ def create_app(
         responses=_responses(200, "CarePlan", 403, 404),
     )
     def read_care_plan(plan_id: str, actor: ActorDep, session: SessionDep) -> FhirResponse:
-        plan = plan_or_404(session, plan_id)
-        guard(
-            session,
-            actor,
-            Action.READ,
-            Kind.CARE_PLAN,
-            patient=session.get(db.Patient, plan.patient_id),
-        )
+        plan = readable_plan(session, actor, plan_id)
         answer = plan_answer(plan, latest_version(session, plan.id))
         session.commit()
         return answer
@@ -589,14 +573,7 @@ def create_app(
         actor: ActorDep,
         session: SessionDep,
     ) -> FhirResponse:
-        plan = plan_or_404(session, plan_id)
-        guard(
-            session,
-            actor,
-            Action.READ,
-            Kind.CARE_PLAN,
-            patient=session.get(db.Patient, plan.patient_id),
-        )
+        plan = readable_plan(session, actor, plan_id)
         version = session.scalar(
             select(db.CarePlanVersion).where(
                 db.CarePlanVersion.care_plan_id == plan.id, db.CarePlanVersion.version == version_id
@@ -752,7 +729,7 @@ def create_app(
         return hidden
 
     def current_worklist(session: Session, locality: str) -> db.Worklist | None:
-        current = current_worklists(session)
+        current = current_worklists()
         return session.scalar(
             select(db.Worklist).where(
                 db.Worklist.locality == locality, db.Worklist.id.in_(select(current.c.id))

@@ -222,15 +222,19 @@ def sync(
         result.patients_added = len(rows)
 
     progress("writing the worklists", 0.7)
-    current = current_worklists(session)
+    current = current_worklists()
     lists = {
         wl.locality: wl
         for wl in session.scalars(
             select(db.Worklist).where(db.Worklist.id.in_(select(current.c.id)))
         )
     }
-    localities = sorted({loc.code for loc in place.localities})
-    for locality in localities:
+    by_locality: dict[str, list[tuple[Flagged, str]]] = {loc.code: [] for loc in place.localities}
+    for f in flagged:  # in order of need, so each locality's list is too
+        patient_id = patient_of.get(f.person.person_id)
+        if patient_id is not None and f.locality in by_locality:
+            by_locality[f.locality].append((f, patient_id))
+    for locality, people in sorted(by_locality.items()):
         previous = lists.get(locality)
         if previous is not None and previous.source_run == run_id:
             result.unchanged.append(locality)
@@ -250,10 +254,7 @@ def sync(
         session.add(worklist)
         session.flush()
         entries = []
-        for f in flagged:
-            patient_id = patient_of.get(f.person.person_id)
-            if f.locality != locality or patient_id is None:
-                continue
+        for f, patient_id in people:
             decision, reviewer, reviewed_at = reviews.get(patient_id, (None, None, None))
             result.reviews_carried += decision is not None
             entries.append(
