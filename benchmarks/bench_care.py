@@ -10,8 +10,8 @@ the end, so the test suite's schemas are never touched), on SQLite a temporary f
 flagged people (``--flagged``, about the 2% the synthetic demo flags); 3% of the others object
 to sharing outside their practice, as in the demo roster.
 
-The service runs as ``oneplace serve`` runs it (``create_app`` under uvicorn, one process;
-``--workers`` for more) in a separate process on 127.0.0.1. This process then
+The service runs as ``oneplace serve --workers N`` runs it (``create_app`` under uvicorn;
+``--workers``, default one per core) in a separate process on 127.0.0.1. This process then
 
 1. reads care plans one at a time (the unloaded latency), then open-loop at ``--rate`` requests
    a second for ``--seconds`` (``--repeat`` times): each request is ``GET /fhir/CarePlan/{id}``
@@ -29,7 +29,7 @@ processes and the load generator spent per request, and the machine; errors are 
 answers and failed requests. The audit chain is verified at the end.
 
 Usage: ``python benchmarks/bench_care.py [--database postgresql|sqlite] [--rate 200]
-[--seconds 60] [--repeat 1] [--workers 1]`` (PostgreSQL at ``--url``, default
+[--seconds 60] [--repeat 1] [--workers N]`` (PostgreSQL at ``--url``, default
 ``ONEPLACE_TEST_DATABASE_URL`` or ``postgresql+psycopg://postgres@127.0.0.1:5432/test``).
 """
 
@@ -69,6 +69,7 @@ from oneplace.care.audit_store import verify_store
 from oneplace.care.nhs_number import synthetic_nhs_numbers
 from oneplace.care.pseudonym import person_link
 from oneplace.care.roster import FAMILY, GIVEN, STREETS
+from oneplace.care.service import run_uvicorn
 from oneplace.care.settings import CareSettings
 
 PG_URL = os.environ.get(
@@ -403,25 +404,8 @@ def service_app() -> Any:
 
 
 def serve(port: int, workers: int) -> None:
-    """uvicorn on 127.0.0.1:``port``. With more than one worker the listening socket is made
-    here with ``proto=IPPROTO_TCP``: uvicorn's own (``Config.bind_socket``) leaves proto 0, so
-    asyncio never sets TCP_NODELAY on the accepted connections and every keep-alive request
-    after the first waits ~40 ms for a delayed ACK (uvicorn issue #3149)."""
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
-
-    app = f"{Path(__file__).stem}:service_app"
-    if workers == 1:
-        uvicorn.run(app, factory=True, host="127.0.0.1", port=port, log_level="warning")
-        return
-    config = uvicorn.Config(
-        app, factory=True, host="127.0.0.1", port=port, workers=workers, log_level="warning"
-    )
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    sock.set_inheritable(True)
-    Multiprocess(config, sockets=[sock]).run()
+    """uvicorn on 127.0.0.1:``port`` as ``oneplace serve`` runs it."""
+    run_uvicorn(f"{Path(__file__).stem}:service_app", "127.0.0.1", port, workers, "warning")
 
 
 def free_port() -> int:
@@ -812,7 +796,10 @@ def main() -> None:
     parser.add_argument("--pool-size", type=int, default=10, help="the service's DB pool")
     parser.add_argument("--max-overflow", type=int, default=10)
     parser.add_argument(
-        "--workers", type=int, default=1, help="uvicorn processes (oneplace serve runs 1)"
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="service processes, as oneplace serve --workers (default: one per core)",
     )
     parser.add_argument("--people", type=int, default=300_000, help="patients of the locality")
     parser.add_argument("--plans", type=int, default=2_000, help="care plans (the GP's team)")

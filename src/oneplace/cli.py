@@ -553,6 +553,9 @@ def serve(
     workspace: WorkspaceArg,
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Processes serving requests (one per core)", min=1, max=64)
+    ] = 1,
 ) -> None:
     """Migrate the care plane's database and serve it (FHIR R4 under /fhir; the OpenAPI
     description at /openapi.json)."""
@@ -562,9 +565,10 @@ def serve(
     care = open_care_plane(workspace)
     console.print(
         f"care plane of {care.workspace.place.name} on http://{host}:{port} "
-        f"({care.settings.environment}; database {care.engine.url.render_as_string()})"
+        f"({care.settings.environment}; database {care.engine.url.render_as_string()}; "
+        f"{workers} process{'es' if workers > 1 else ''})"
     )
-    serve_app(care, host, port)
+    serve_app(care, host, port, workers)
 
 
 @app.command("sync-worklists")

@@ -20,8 +20,10 @@ from oneplace.care.audit_chain import (
     append,
     break_glass_events,
     canonical,
+    canonical_around_seq,
     decision_fields,
     event_hash,
+    event_values,
     tail_of,
     verify,
 )
@@ -229,6 +231,23 @@ def altered(event: AuditEvent, name: str) -> AuditEvent:
 def first_seq(problems):
     assert problems, "tampering went unnoticed"
     return problems[0].seq
+
+
+@given(event_fields, st.integers(min_value=1, max_value=2**62))
+def test_the_canonical_event_is_cut_exactly_where_its_seq_goes(values, seq):
+    # What a database that numbers the event hashes (audit_store on PostgreSQL) is the
+    # canonical form, for any text in the fields, quotes and '"seq":0,' included.
+    values = event_values(values)
+    before, after = canonical_around_seq(values)
+    event = AuditEvent(seq=seq, prev_hash=GENESIS_HASH, hash="", **values)
+    assert before + str(seq).encode() + after == canonical(event)
+
+
+def test_a_field_that_spells_the_seq_mark_does_not_move_the_cut():
+    values = event_values(fields(reason='x","seq":0,"y', stated_reason=',"seq":0,'))
+    before, after = canonical_around_seq(values)
+    event = AuditEvent(seq=7, prev_hash=GENESIS_HASH, hash="", **values)
+    assert before + b"7" + after == canonical(event)
 
 
 @given(chains)

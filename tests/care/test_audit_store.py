@@ -48,6 +48,7 @@ def test_record_chains_events_and_moves_the_tail(db: Session) -> None:
     second = record(db, _fields(2, outcome="refused", break_glass=True))
     assert (first.seq, second.seq, second.prev_hash) == (1, 2, first.hash)
     assert stored_tail(db) == ChainTail(2, second.hash)
+    assert db.scalar(select(AuditTail.prev_hash)) == first.hash
     db.expire_all()
     assert stored_events(db) == [first, second]
     assert verify_store(db) == []

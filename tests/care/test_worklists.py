@@ -236,8 +236,23 @@ def test_sync_worklists_and_audit_verify_commands(
     assert "event 2: its content does not match its hash" in broken.output
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("workers", [1, 2])
 def test_serve_migrates_the_workspace_database_and_answers(
-    tmp_path: Path, tiny_place_file: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, tiny_place_file: Path, monkeypatch: pytest.MonkeyPatch, workers: int
 ):
     import os
     import socket
@@ -256,7 +271,7 @@ def test_serve_migrates_the_workspace_database_and_answers(
         port = probe.getsockname()[1]
     exe = Path(sys.executable).with_name("oneplace")
     server = subprocess.Popen(
-        [str(exe), "serve", str(ws.path), "--port", str(port)],
+        [str(exe), "serve", str(ws.path), "--port", str(port), "--workers", str(workers)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env=os.environ.copy(),
@@ -274,11 +289,14 @@ def test_serve_migrates_the_workspace_database_and_answers(
                 time.sleep(0.2)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/openapi.json", timeout=5) as r:
             assert "/fhir/CarePlan" in r.read().decode()
+        if workers > 1 and Path("/proc").is_dir():
+            # uvicorn's supervisor and its workers (spawned, so a resource tracker may join)
+            assert len(_children(server.pid)) >= workers
     finally:
         server.terminate()
         server.wait(timeout=10)
     with sqlite3.connect(ws.path / "care.db") as con:
         (revision,) = con.execute("SELECT version_num FROM alembic_version").fetchone()
         organisations = {row[0] for row in con.execute("SELECT code FROM organisations")}
-    assert revision == "0002"
+    assert revision == "0003"
     assert organisations == {"ICB", "ACUTE", "COMM", "FED", "LA", "P1", "P2"}

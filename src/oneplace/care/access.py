@@ -16,9 +16,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import (
+    DateTime,
+    String,
+    bindparam,
+    cast,
+    event,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session
 
 from . import audit_store, db, policy
 from .audit_chain import decision_fields
@@ -51,25 +63,41 @@ class Refused(Exception):
 
 @dataclass(frozen=True)
 class Actor:
-    """The signed-in user: the row and the policy's view of it."""
+    """The signed-in user, as the policy sees them."""
 
-    row: db.User
     user: policy.User
+
+
+_USERS, _USER_LOCALITIES = db.User.__table__, db.UserLocality.__table__
+_PATIENTS, _CARE_TEAMS = db.Patient.__table__, db.CareTeamMember.__table__
+_WORKLISTS, _ENTRIES = db.Worklist.__table__, db.WorklistEntry.__table__
+_CONSENTS, _GRANTS = db.ConsentRecord.__table__, db.BreakGlassGrant.__table__
+
+# The look-ups of every request are built once, in SQLAlchemy Core (no ORM objects): the
+# policy needs plain facts, and these run on every request.
+_ACTOR = (
+    select(_USERS.c.role, _USERS.c.organisation_code, _USERS.c.active, _USER_LOCALITIES.c.locality)
+    .select_from(_USERS.outerjoin(_USER_LOCALITIES, _USER_LOCALITIES.c.user_id == _USERS.c.id))
+    .where(_USERS.c.id == bindparam("user_id"))
+)
+"""The user, once per locality they work in."""
 
 
 def load_actor(session: Session, user_id: str) -> Actor | None:
     """The active user ``user_id`` with the localities they work in; None if unknown or
     disabled."""
-    row = session.get(db.User, user_id, options=[joinedload(db.User.localities)])
-    if row is None or not row.active:
+    rows = session.connection().execute(_ACTOR, {"user_id": user_id}).all()
+    if not rows or not rows[0].active:
         return None
-    user = policy.User(
-        id=row.id,
-        role=policy.Role(row.role),
-        organisation=row.organisation_code,
-        localities=frozenset(loc.locality for loc in row.localities),
+    first = rows[0]
+    return Actor(
+        policy.User(
+            id=user_id,
+            role=policy.Role(first.role),
+            organisation=first.organisation_code,
+            localities=frozenset(row.locality for row in rows if row.locality is not None),
+        )
     )
-    return Actor(row, user)
 
 
 def current_worklists():
@@ -77,59 +105,85 @@ def current_worklists():
     return select(func.max(db.Worklist.id).label("id")).group_by(db.Worklist.locality).subquery()
 
 
-def policy_patient(session: Session, patient: db.Patient, now: datetime) -> policy.Patient:
-    """What the policy needs to know about ``patient`` at ``now``."""
-    care_team = session.scalars(
-        select(db.CareTeamMember.user_id).where(db.CareTeamMember.patient_id == patient.id)
-    )
-    current = current_worklists()
-    localities = session.scalars(
-        select(db.Worklist.locality)
-        .join(db.WorklistEntry, db.WorklistEntry.worklist_id == db.Worklist.id)
-        .where(db.WorklistEntry.patient_id == patient.id, db.Worklist.id.in_(select(current.c.id)))
-    )
-    objection = session.scalar(
-        select(func.count())
-        .select_from(db.ConsentRecord)
-        .where(
-            db.ConsentRecord.patient_id == patient.id,
-            db.ConsentRecord.kind == "sharing_objection",
-            db.ConsentRecord.recorded_at <= now,
-            db.ConsentRecord.withdrawn_at.is_(None),
-        )
-    )
-    return policy.Patient(
-        id=patient.id,
-        registered_practice=patient.registered_practice,
-        practice_organisation=patient.practice_organisation,
-        objects_to_sharing=bool(objection),
-        care_team=frozenset(care_team),
-        worklist_localities=frozenset(localities),
+def _facts_statement():
+    """One statement for every fact the policy weighs about a patient and a user: a row per
+    fact, ``kind`` saying which (the patient's practice; each care-team member; each locality
+    whose newest worklist holds them; an objection to sharing in force; each of the user's
+    break-glass grants for them that has not expired)."""
+    patient_id, user_id, now = bindparam("patient_id"), bindparam("user_id"), bindparam("now")
+    no_text, no_time = cast(null(), String), cast(null(), DateTime)
+
+    def kind(name: str) -> Any:
+        return literal_column(f"'{name}'", String).label("kind")
+
+    newest = select(func.max(_WORKLISTS.c.id)).group_by(_WORKLISTS.c.locality)
+    return union_all(
+        select(
+            kind("patient"),
+            _PATIENTS.c.registered_practice.label("value"),
+            _PATIENTS.c.practice_organisation.label("other"),
+            no_time.label("granted"),
+            no_time.label("expires"),
+        ).where(_PATIENTS.c.id == patient_id),
+        select(kind("team"), _CARE_TEAMS.c.user_id, no_text, no_time, no_time).where(
+            _CARE_TEAMS.c.patient_id == patient_id
+        ),
+        select(kind("worklist"), _WORKLISTS.c.locality, no_text, no_time, no_time)
+        .select_from(_ENTRIES.join(_WORKLISTS, _WORKLISTS.c.id == _ENTRIES.c.worklist_id))
+        .where(_ENTRIES.c.patient_id == patient_id, _WORKLISTS.c.id.in_(newest)),
+        select(kind("objection"), no_text, no_text, no_time, no_time).where(
+            _CONSENTS.c.patient_id == patient_id,
+            _CONSENTS.c.kind == "sharing_objection",
+            _CONSENTS.c.recorded_at <= now,
+            _CONSENTS.c.withdrawn_at.is_(None),
+        ),
+        select(
+            kind("grant"), _GRANTS.c.reason, no_text, _GRANTS.c.granted_at, _GRANTS.c.expires_at
+        ).where(
+            _GRANTS.c.user_id == user_id,
+            _GRANTS.c.patient_id == patient_id,
+            _GRANTS.c.expires_at > now,
+        ),
     )
 
 
-def grants(
-    session: Session, user_id: str, patient_id: str, now: datetime
-) -> tuple[policy.BreakGlassGrant, ...]:
-    """``user_id``'s break-glass grants for ``patient_id`` that have not expired at ``now``."""
-    rows = session.scalars(
-        select(db.BreakGlassGrant).where(
-            db.BreakGlassGrant.user_id == user_id,
-            db.BreakGlassGrant.patient_id == patient_id,
-        )
+_FACTS = _facts_statement()
+
+
+def patient_facts(
+    session: Session, patient_id: str, user_id: str, now: datetime
+) -> tuple[policy.Patient, tuple[policy.BreakGlassGrant, ...]]:
+    """What the policy needs to know about ``patient_id`` at ``now``, and ``user_id``'s
+    break-glass grants for them in force at ``now``; one round trip. Raises LookupError for
+    an unknown patient (the routes answer 404 before asking)."""
+    rows = session.connection().execute(
+        _FACTS, {"patient_id": patient_id, "user_id": user_id, "now": now}
     )
-    out = []
+    found: dict[str, list[Any]] = {}
     for row in rows:
-        grant = policy.BreakGlassGrant(
-            user_id=row.user_id,
-            patient_id=row.patient_id,
-            reason=row.reason,
-            granted_at=as_utc(row.granted_at),
-            expires_at=as_utc(row.expires_at),
+        found.setdefault(row.kind, []).append(row)
+    if "patient" not in found:
+        raise LookupError(f"no patient {patient_id}")
+    practice = found["patient"][0]
+    patient = policy.Patient(
+        id=patient_id,
+        registered_practice=practice.value,
+        practice_organisation=practice.other,
+        objects_to_sharing="objection" in found,
+        care_team=frozenset(row.value for row in found.get("team", ())),
+        worklist_localities=frozenset(row.value for row in found.get("worklist", ())),
+    )
+    grants = (
+        policy.BreakGlassGrant(
+            user_id=user_id,
+            patient_id=patient_id,
+            reason=row.value,
+            granted_at=as_utc(row.granted),
+            expires_at=as_utc(row.expires),
         )
-        if grant.active_at(now):
-            out.append(grant)
-    return tuple(out)
+        for row in found.get("grant", ())
+    )
+    return patient, tuple(grant for grant in grants if grant.active_at(now))
 
 
 def _request(
@@ -138,16 +192,18 @@ def _request(
     kind: ResourceKind,
     now: datetime,
     break_glass_duration: timedelta,
-    patient: db.Patient | None,
+    patient_id: str | None,
     locality: str | None,
     stated_reason: str,
 ) -> tuple[Resource, Context]:
-    facts = policy_patient(session, patient, now) if patient is not None else None
+    facts, grants = (
+        patient_facts(session, patient_id, actor.user.id, now) if patient_id else (None, ())
+    )
     resource = Resource(kind, patient=facts, locality=locality)
     context = Context(
         now=now,
         stated_reason=stated_reason,
-        grants=grants(session, actor.user.id, patient.id, now) if patient is not None else (),
+        grants=grants,
         break_glass_duration=break_glass_duration,
     )
     return resource, context
@@ -158,13 +214,15 @@ def would_allow(
     actor: Actor,
     action: Action,
     kind: ResourceKind,
-    patient: db.Patient,
+    patient_id: str,
     now: datetime,
     break_glass_duration: timedelta,
 ) -> Decision:
     """The policy's decision, not audited: for deciding what a page may show about a patient
     whose record is not being read (an audited access always goes through ``check``)."""
-    resource, context = _request(session, actor, kind, now, break_glass_duration, patient, None, "")
+    resource, context = _request(
+        session, actor, kind, now, break_glass_duration, patient_id, None, ""
+    )
     return policy.decide(actor.user, action, resource, context)
 
 
@@ -176,7 +234,7 @@ def check(
     *,
     now: datetime,
     break_glass_duration: timedelta,
-    patient: db.Patient | None = None,
+    patient_id: str | None = None,
     locality: str | None = None,
     stated_reason: str = "",
 ) -> Decision:
@@ -184,7 +242,7 @@ def check(
     ``session``. Allowed: the decision (the caller does the access and commits). Refused:
     the event is committed and ``Refused`` raised."""
     resource, context = _request(
-        session, actor, kind, now, break_glass_duration, patient, locality, stated_reason
+        session, actor, kind, now, break_glass_duration, patient_id, locality, stated_reason
     )
     grant = None
     if action is Action.BREAK_GLASS:
@@ -198,7 +256,7 @@ def check(
         resource,
         context,
         decision,
-        patient_ref=patient.id if patient is not None else None,
+        patient_ref=patient_id,
     )
     if not decision.allowed:
         audit_store.record(session, fields)

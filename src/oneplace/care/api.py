@@ -23,7 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import Row, and_, bindparam, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -37,6 +37,57 @@ from .policy import ResourceKind as Kind
 from .settings import CareSettings
 
 API_VERSION = "1"
+
+# -- Care-plan reads, built once (SQLAlchemy Core: the hot path of the service) -------------
+
+_PLANS, _VERSIONS = db.CarePlan.__table__, db.CarePlanVersion.__table__
+_STORED = (_VERSIONS.c.version, _VERSIONS.c.created_at, _VERSIONS.c.resource)
+
+LATEST_VERSION = (
+    select(_PLANS.c.patient_id, *_STORED)
+    .select_from(_PLANS.outerjoin(_VERSIONS, _VERSIONS.c.care_plan_id == _PLANS.c.id))
+    .where(_PLANS.c.id == bindparam("plan_id"))
+    .order_by(_VERSIONS.c.version.desc())
+    .limit(1)
+)
+"""A plan's patient and its latest version; no row for an unknown plan."""
+
+PLAN_VERSION = (
+    select(_PLANS.c.patient_id, *_STORED)
+    .select_from(
+        _PLANS.outerjoin(
+            _VERSIONS,
+            and_(
+                _VERSIONS.c.care_plan_id == _PLANS.c.id,
+                _VERSIONS.c.version == bindparam("version"),
+            ),
+        )
+    )
+    .where(_PLANS.c.id == bindparam("plan_id"))
+)
+"""A plan's patient and version ``version`` (its columns null if there is none); no row for
+an unknown plan."""
+
+_NEWEST = (
+    select(_VERSIONS.c.care_plan_id, func.max(_VERSIONS.c.version).label("version"))
+    .group_by(_VERSIONS.c.care_plan_id)
+    .subquery()
+)
+PATIENT_PLANS = (
+    select(_PLANS.c.id.label("plan_id"), *_STORED)
+    .select_from(
+        _PLANS.join(_NEWEST, _NEWEST.c.care_plan_id == _PLANS.c.id).join(
+            _VERSIONS,
+            and_(
+                _VERSIONS.c.care_plan_id == _PLANS.c.id,
+                _VERSIONS.c.version == _NEWEST.c.version,
+            ),
+        )
+    )
+    .where(_PLANS.c.patient_id == bindparam("patient_id"))
+    .order_by(_PLANS.c.created_at, _PLANS.c.id)
+)
+"""A patient's plans, oldest first, each with its latest version."""
 Verifier = Callable[[str, CareSettings, datetime], auth.Principal]
 
 
@@ -352,8 +403,10 @@ def create_app(
         )
 
     @app.get("/auth/me", tags=["sign-in"], response_model=UserOut, responses=_responses(200, None))
-    def me(actor: ActorDep) -> UserOut:
-        return _user_out(actor.row)
+    def me(actor: ActorDep, session: SessionDep) -> UserOut:
+        row = session.get(db.User, actor.user.id)
+        assert row is not None  # current_actor loaded it in this transaction
+        return _user_out(row)
 
     # -- Patient -------------------------------------------------------------------------
 
@@ -365,7 +418,7 @@ def create_app(
     )
     def read_patient(patient_id: str, actor: ActorDep, session: SessionDep) -> FhirResponse:
         patient = patient_or_404(session, patient_id)
-        guard(session, actor, Action.READ, Kind.PATIENT_RECORD, patient=patient)
+        guard(session, actor, Action.READ, Kind.PATIENT_RECORD, patient_id=patient.id)
         resource = fhir.patient_resource(patient)
         session.commit()
         return FhirResponse(resource)
@@ -400,7 +453,7 @@ def create_app(
         patient = session.scalar(select(db.Patient).where(db.Patient.nhs_number == number))
         found = []
         if patient is not None:
-            guard(session, actor, Action.READ, Kind.PATIENT_RECORD, patient=patient)
+            guard(session, actor, Action.READ, Kind.PATIENT_RECORD, patient_id=patient.id)
             found.append(fhir.patient_resource(patient))
         session.commit()
         return FhirResponse(fhir.search_bundle(found, len(found), _base(request)))
@@ -422,7 +475,7 @@ def create_app(
             actor,
             Action.BREAK_GLASS,
             Kind.PATIENT_RECORD,
-            patient=patient,
+            patient_id=patient.id,
             stated_reason=body.reason,
         )
         session.commit()
@@ -450,24 +503,36 @@ def create_app(
             raise HttpProblem(404, "not-found", f"no care plan {plan_id}")
         return plan
 
-    def readable_plan(session: Session, actor: Actor, plan_id: str) -> db.CarePlan:
-        """The plan, once the policy has let ``actor`` read its patient's care plans."""
-        plan = plan_or_404(session, plan_id)
-        patient = session.get(db.Patient, plan.patient_id)
-        guard(session, actor, Action.READ, Kind.CARE_PLAN, patient=patient)
-        return plan
+    def readable_version(
+        session: Session, actor: Actor, plan_id: str, version: int | None = None
+    ) -> Row[Any] | None:
+        """The plan's patient and its latest version (or version ``version``: None if it has
+        no such version), once the policy has let ``actor`` read the patient's care plans. One
+        statement reads the plan and the version; nothing of it is answered unless allowed."""
+        if version is None:
+            found = session.connection().execute(LATEST_VERSION, {"plan_id": plan_id}).first()
+        else:
+            found = (
+                session.connection()
+                .execute(PLAN_VERSION, {"plan_id": plan_id, "version": version})
+                .first()
+            )
+        if found is None:
+            raise HttpProblem(404, "not-found", f"no care plan {plan_id}")
+        guard(session, actor, Action.READ, Kind.CARE_PLAN, patient_id=found.patient_id)
+        return found if found.version is not None else None
 
     def plan_answer(
-        plan: db.CarePlan,
-        version: db.CarePlanVersion,
+        plan_id: str,
+        version: fhir.StoredVersion,
         status: int = 200,
         request: Request | None = None,
     ) -> FhirResponse:
         headers = {"ETag": fhir.version_tag(version.version)}
         if request is not None:
-            headers["Location"] = f"{_base(request)}/CarePlan/{plan.id}/_history/{version.version}"
+            headers["Location"] = f"{_base(request)}/CarePlan/{plan_id}/_history/{version.version}"
         return FhirResponse(
-            fhir.care_plan_resource(plan, version), status_code=status, headers=headers
+            fhir.care_plan_resource(plan_id, version), status_code=status, headers=headers
         )
 
     def subject_patient(session: Session, content: fhir.CarePlanContent) -> db.Patient:
@@ -540,12 +605,12 @@ def create_app(
     ) -> FhirResponse:
         content = fhir.parse_care_plan(body, organisations(session))
         patient = subject_patient(session, content)
-        guard(session, actor, Action.WRITE, Kind.CARE_PLAN, patient=patient)
+        guard(session, actor, Action.WRITE, Kind.CARE_PLAN, patient_id=patient.id)
         plan = db.CarePlan(patient_id=patient.id, created_at=now_of())
         session.add(plan)
         session.flush()
         version = new_version(session, plan, 1, content, actor)
-        answer = plan_answer(plan, version, 201, request)
+        answer = plan_answer(plan.id, version, 201, request)
         session.commit()
         return answer
 
@@ -556,10 +621,10 @@ def create_app(
         responses=_responses(200, "CarePlan", 403, 404),
     )
     def read_care_plan(plan_id: str, actor: ActorDep, session: SessionDep) -> FhirResponse:
-        plan = readable_plan(session, actor, plan_id)
-        answer = plan_answer(plan, latest_version(session, plan.id))
+        version = readable_version(session, actor, plan_id)
+        assert version is not None  # a plan is created with its first version
         session.commit()
-        return answer
+        return plan_answer(plan_id, version)
 
     @app.get(
         "/fhir/CarePlan/{plan_id}/_history/{version_id}",
@@ -573,16 +638,11 @@ def create_app(
         actor: ActorDep,
         session: SessionDep,
     ) -> FhirResponse:
-        plan = readable_plan(session, actor, plan_id)
-        version = session.scalar(
-            select(db.CarePlanVersion).where(
-                db.CarePlanVersion.care_plan_id == plan.id, db.CarePlanVersion.version == version_id
-            )
-        )
+        version = readable_version(session, actor, plan_id, version_id)
         session.commit()
         if version is None:
             raise HttpProblem(404, "not-found", f"care plan {plan_id} has no version {version_id}")
-        return plan_answer(plan, version)
+        return plan_answer(plan_id, version)
 
     @app.put(
         "/fhir/CarePlan/{plan_id}",
@@ -606,8 +666,7 @@ def create_app(
             raise FhirInvalid(
                 [Issue("value", "a care plan cannot move to another patient", "CarePlan.subject")]
             )
-        patient = session.get(db.Patient, plan.patient_id)
-        guard(session, actor, Action.WRITE, Kind.CARE_PLAN, patient=patient)
+        guard(session, actor, Action.WRITE, Kind.CARE_PLAN, patient_id=plan.patient_id)
         current = latest_version(session, plan.id)
         if if_match is not None and if_match.strip() != fhir.version_tag(current.version):
             session.commit()  # the audited decision stands; nothing else was written
@@ -615,7 +674,7 @@ def create_app(
                 412, "conflict", f"the current version is {fhir.version_tag(current.version)}"
             )
         version = new_version(session, plan, current.version + 1, content, actor)
-        answer = plan_answer(plan, version)
+        answer = plan_answer(plan.id, version)
         session.commit()
         return answer
 
@@ -632,13 +691,9 @@ def create_app(
         patient: Annotated[str, Query(max_length=80, description="Patient/{id} or the id")],
     ) -> FhirResponse:
         subject = patient_or_404(session, patient.removeprefix("Patient/"))
-        guard(session, actor, Action.READ, Kind.CARE_PLAN, patient=subject)
-        plans = session.scalars(
-            select(db.CarePlan)
-            .where(db.CarePlan.patient_id == subject.id)
-            .order_by(db.CarePlan.created_at)
-        ).all()
-        found = [fhir.care_plan_resource(p, latest_version(session, p.id)) for p in plans]
+        guard(session, actor, Action.READ, Kind.CARE_PLAN, patient_id=subject.id)
+        rows = session.connection().execute(PATIENT_PLANS, {"patient_id": subject.id})
+        found = [fhir.care_plan_resource(row.plan_id, row) for row in rows]
         session.commit()
         return FhirResponse(fhir.search_bundle(found, len(found), _base(request)))
 
@@ -720,7 +775,7 @@ def create_app(
                     actor,
                     Action.READ,
                     Kind.PATIENT_RECORD,
-                    patient,
+                    patient.id,
                     now,
                     settings.break_glass_duration,
                 )
@@ -835,7 +890,9 @@ def create_app(
             )
         patient = session.get(db.Patient, entry.patient_id)
         assert patient is not None
-        guard(session, actor, Action.REVIEW, Kind.WORKLIST, locality=locality, patient=patient)
+        guard(
+            session, actor, Action.REVIEW, Kind.WORKLIST, locality=locality, patient_id=patient.id
+        )
         now = now_of()
         entry.decision, entry.reviewer_id, entry.reviewed_at = body.decision, actor.user.id, now
         if (

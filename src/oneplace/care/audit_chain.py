@@ -103,12 +103,9 @@ def event_hash(event: AuditEvent) -> str:
     return hashlib.sha256(event.prev_hash.encode("ascii") + canonical(event)).hexdigest()
 
 
-def append(
-    chain_tail: AuditEvent | ChainTail | None, event_fields: Mapping[str, Any]
-) -> AuditEvent:
-    """The event that follows ``chain_tail`` (the last event, or the stored tail: its count is
-    the last seq; None for the first event) with ``event_fields``: exactly ``EVENT_FIELDS``,
-    ``time`` a timezone-aware datetime."""
+def event_values(event_fields: Mapping[str, Any]) -> dict[str, Any]:
+    """``event_fields`` (exactly ``EVENT_FIELDS``, ``time`` a timezone-aware datetime) checked,
+    with the time as stored: the values of an event before the chain numbers and hashes it."""
     given, wanted = set(event_fields), set(EVENT_FIELDS)
     if given != wanted:
         raise ValueError(
@@ -126,6 +123,32 @@ def append(
     for name in EVENT_FIELDS:
         if name not in ("patient_ref", "break_glass") and not isinstance(values[name], str):
             raise ValueError(f"audit {name} must be text")
+    return values
+
+
+_SEQ_MARK = b',"seq":0,'
+
+
+def canonical_around_seq(values: Mapping[str, Any]) -> tuple[bytes, bytes]:
+    """The canonical serialisation of an event with ``values`` (``event_values``), cut where
+    its sequence number goes: ``canonical(event) == before + str(event.seq) + after`` in
+    UTF-8. Lets a database that numbers the event also hash it (``audit_store``). The keys
+    sort as "role" < "seq" < "stated_reason", and every quote inside a value is escaped, so
+    the mark is found exactly once."""
+    body = canonical(AuditEvent(seq=0, prev_hash="", hash="", **values))
+    if body.count(_SEQ_MARK) != 1:
+        raise AssertionError("the canonical event must hold its seq exactly once")
+    before, _, after = body.partition(_SEQ_MARK)
+    return before + b',"seq":', b"," + after
+
+
+def append(
+    chain_tail: AuditEvent | ChainTail | None, event_fields: Mapping[str, Any]
+) -> AuditEvent:
+    """The event that follows ``chain_tail`` (the last event, or the stored tail: its count is
+    the last seq; None for the first event) with ``event_fields``: exactly ``EVENT_FIELDS``,
+    ``time`` a timezone-aware datetime."""
+    values = event_values(event_fields)
     if chain_tail is None:
         seq, prev_hash = 1, GENESIS_HASH
     elif isinstance(chain_tail, ChainTail):

@@ -298,7 +298,8 @@ class AuditLogRow(Base):
 
 class AuditTail(Base):
     """The single row (id 1) holding the last audit event's seq and hash (0 and the genesis
-    hash for an empty log); its row lock serialises appends on PostgreSQL."""
+    hash for an empty log), and the hash before it; its row lock serialises appends on
+    PostgreSQL."""
 
     __tablename__ = "audit_tail"
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
@@ -306,6 +307,7 @@ class AuditTail(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64), server_default=text(f"'{'0' * 64}'"))
 
 
 def engine_for(url: str, **kwargs: Any) -> Engine:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from fhir.resources.R4B.auditevent import AuditEvent as FhirAuditEvent
 from fhir.resources.R4B.bundle import Bundle as FhirBundle
@@ -305,11 +305,19 @@ def parse_care_plan(body: Any, organisations: set[str]) -> CarePlanContent:
     )
 
 
-def care_plan_resource(plan: db.CarePlan, version: db.CarePlanVersion) -> dict[str, Any]:
+class StoredVersion(Protocol):
+    """What a CarePlan is answered from: a ``db.CarePlanVersion`` or a row of its columns."""
+
+    version: int
+    created_at: datetime
+    resource: dict[str, Any]
+
+
+def care_plan_resource(plan_id: str, version: StoredVersion) -> dict[str, Any]:
     resource = {
         **version.resource,
         "resourceType": "CarePlan",
-        "id": plan.id,
+        "id": plan_id,
         "meta": {"versionId": str(version.version), "lastUpdated": _instant(version.created_at)},
     }
     return resource  # validated when it was written; the tests validate it with FhirCarePlan

@@ -8,11 +8,14 @@ the newest schema first (``db.migrate``), so a new release's migrations run on t
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from ..workspace import Workspace
@@ -79,10 +82,45 @@ def verify_audit(care: CarePlane) -> tuple[int, list[ChainProblem]]:
         return stored_tail(session).count, verify_store(session)
 
 
-def serve(care: CarePlane, host: str, port: int) -> None:
-    import uvicorn
+WORKSPACE_ENV = "ONEPLACE_SERVE_WORKSPACE"
+"""How ``serve`` tells its worker processes which workspace they serve."""
 
+
+def worker_app() -> FastAPI:
+    """The application of one worker process (a uvicorn factory): the workspace named by
+    ``ONEPLACE_SERVE_WORKSPACE``, whose database ``serve`` has already migrated."""
     from .api import create_app
 
-    app = create_app(care.settings, db.session_factory(care.engine))
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    settings = settings_for(Path(os.environ[WORKSPACE_ENV]))
+    engine = db.engine_for(settings.url, pool_pre_ping=True)
+    return create_app(settings, db.session_factory(engine))
+
+
+def run_uvicorn(factory: str, host: str, port: int, workers: int, log_level: str) -> None:
+    """uvicorn serving the application factory ``factory`` ("module:function") on
+    ``host:port`` in ``workers`` processes. With more than one, the listening socket is made
+    here with ``proto=IPPROTO_TCP``: uvicorn's own (``Config.bind_socket``) leaves proto 0, so
+    asyncio never sets TCP_NODELAY on the accepted connections and every keep-alive request
+    after the first waits ~40 ms for a delayed ACK (uvicorn issue #3149)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    if workers == 1:
+        uvicorn.run(factory, factory=True, host=host, port=port, log_level=log_level)
+        return
+    config = uvicorn.Config(
+        factory, factory=True, host=host, port=port, workers=workers, log_level=log_level
+    )
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    Multiprocess(config, sockets=[sock]).run()
+
+
+def serve(care: CarePlane, host: str, port: int, workers: int = 1) -> None:
+    """Serve the care plane in ``workers`` processes (one per core suits a host of its own:
+    each process runs Python on one core at a time)."""
+    os.environ[WORKSPACE_ENV] = str(care.workspace.path)
+    run_uvicorn(f"{__name__}:worker_app", host, port, workers, "info")
