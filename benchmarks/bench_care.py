@@ -21,8 +21,8 @@ The service runs as ``oneplace serve --workers N`` runs it (``create_app`` under
    Every read is audited: the service appends a hash-chained audit event in the read's
    transaction, under the row lock of the audit tail, so the reads are also writes.
 2. reads the locality's worklist (``GET /worklists/{locality}``: the first page of 50, a page
-   of 1,000, the last page of 50), ``--worklist-requests`` times each in turn, for the list of
-   6,000 and then for the worst case, a newer list holding all 300,000 people.
+   of 1,000, the last page of 50 by offset and by rank), ``--worklist-requests`` times each in
+   turn, for the list of 6,000 and then for the worst case, a newer list of all 300,000.
 
 Prints the latency percentiles, the rate sent and answered, the CPU time the service's
 processes and the load generator spent per request, and the machine; errors are non-200
@@ -620,12 +620,14 @@ class WorklistTiming:
 def worklist_reads(
     base: str, token: str, entries: int, repeats: int, warmup: int = 3
 ) -> list[WorklistTiming]:
-    """``GET /worklists/LOCALITY`` (first page, a page of 1,000, the last page), ``repeats``
-    times each in turn after ``warmup`` unmeasured requests; the first is also kept apart."""
+    """``GET /worklists/LOCALITY`` (first page, a page of 1,000, the last page by offset and by
+    rank), ``repeats`` times each in turn after ``warmup`` unmeasured requests; the first is
+    also kept apart."""
     queries = (
         ("first page, limit 50", {}),
         ("first page, limit 1000", {"limit": 1000}),
-        ("last page, limit 50", {"offset": max(0, entries - 50)}),
+        ("last page by offset, limit 50", {"offset": max(0, entries - 50)}),
+        ("last page by after, limit 50", {"after": max(0, entries - 50)}),  # ranks 1..entries
     )
     out = []
     with httpx.Client(

@@ -305,6 +305,20 @@ def test_a_locality_member_reads_the_worklist_in_order_of_need(
     ]
 
 
+def test_worklist_pages_by_rank_follow_each_other_to_the_end(world: World, client: TestClient):
+    h = headers(world, "social.l1")
+    first = client.get("/worklists/L1?limit=1", headers=h).json()
+    assert ([e["rank"] for e in first["entries"]], first["next_after"]) == ([1], 1)
+    second = client.get(f"/worklists/L1?limit=1&after={first['next_after']}", headers=h).json()
+    assert ([e["rank"] for e in second["entries"]], second["next_after"]) == ([2], None)
+    assert second["total"] == 2
+    assert client.get("/worklists/L1", headers=h).json()["next_after"] is None
+    assert client.get("/worklists/L1?after=2", headers=h).json()["entries"] == []
+    both = client.get("/worklists/L1?after=1&offset=1", headers=h)
+    assert both.status_code == 422
+    assert "after or offset" in both.text
+
+
 def test_starting_a_care_plan_from_the_worklist_joins_the_care_team(
     world: World, client: TestClient, db: Session
 ):

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from oneplace.care.policy import (
+    ABOUT_A_PATIENT,
     BREAK_GLASS_REASON_MIN_CHARS,
     DEFAULT,
     DEFAULT_BREAK_GLASS_DURATION,
@@ -85,6 +86,10 @@ ACTIONS = {
     "worklist.write.home": (ResourceKind.WORKLIST, Action.WRITE, HOME, ""),
     "audit_log.read": (ResourceKind.AUDIT_LOG, Action.READ, None, ""),
     "audit_log.write": (ResourceKind.AUDIT_LOG, Action.WRITE, None, ""),
+    "consent.read": (ResourceKind.CONSENT, Action.READ, None, ""),
+    "consent.write": (ResourceKind.CONSENT, Action.WRITE, None, ""),
+    "care_team.read": (ResourceKind.CARE_TEAM, Action.READ, None, ""),
+    "care_team.write": (ResourceKind.CARE_TEAM, Action.WRITE, None, ""),
     "users.manage": (ResourceKind.USERS, Action.MANAGE, None, ""),
     "users.read": (ResourceKind.USERS, Action.READ, None, ""),
 }
@@ -150,6 +155,25 @@ MATRIX = [
     ("none", "worklist.read.away", f"{CLIN_P0} {NONCLIN}"),
     ("none", "worklist.review.away", f"{CLIN_P0} {NONCLIN}"),
     ("none", "worklist.write.home", f"{CLIN_P0} {NONCLIN}"),
+    # consent choices: the registered practice records them, relationship or not
+    ("none", "consent.read", f"{CLIN_P0} {NONCLIN}"),
+    ("care_team", "consent.write", f"{CLIN_P0} {NONCLIN}"),
+    ("worklist_home", "consent.read", f"{CLIN_P0} {NONCLIN}"),
+    ("grant_active", "consent.write", f"{CLIN_P0} {NONCLIN}"),
+    ("same_practice_only", "consent.read", f"+P11 +P11 +P11 +P11 {NONCLIN}"),
+    ("same_practice_only", "consent.write", f"+P11 +P11 +P11 +P11 {NONCLIN}"),
+    ("objects_no_relationship_practice", "consent.write", f"+P11 +P11 +P11 +P11 {NONCLIN}"),
+    ("objects_worklist_practice_org", "consent.write", f"+P11 +P11 +P11 +P11 {NONCLIN}"),
+    # the care team: its members see it and change it; an objection keeps outsiders away
+    ("care_team", "care_team.read", f"+P12 +P12 +P12 +P12 {NONCLIN}"),
+    ("care_team", "care_team.write", f"+P12 +P12 +P12 +P12 {NONCLIN}"),
+    ("none", "care_team.read", f"{CLIN_P0} {NONCLIN}"),
+    ("worklist_home", "care_team.write", f"{CLIN_P0} {NONCLIN}"),
+    ("same_practice_only", "care_team.write", f"{CLIN_P0} {NONCLIN}"),
+    ("grant_active", "care_team.write", f"{CLIN_P0} {NONCLIN}"),
+    ("objects_care_team_outside", "care_team.read", f"-P7 -P7 -P7 -P7 {NONCLIN}"),
+    ("objects_care_team_outside", "care_team.write", f"-P7 -P7 -P7 -P7 {NONCLIN}"),
+    ("objects_care_team_practice", "care_team.write", f"+P12 +P12 +P12 +P12 {NONCLIN}"),
     # the audit log and the users: auditors read the one, admins manage the other
     ("none", "audit_log.read", f"{CLIN_P0} -P0 +P2 -P0"),
     ("none", "audit_log.write", f"{CLIN_P0} -P0 -P0 -P0"),
@@ -177,9 +201,7 @@ def build(situation: Situation, role: Role, action_key: str):
         "other_user": (_grant("u-other", "pat-1", NOW, NOW + timedelta(hours=4)),),
     }[situation.grant]
     kind, action, locality, reason = ACTIONS[action_key]
-    patient_or_none = (
-        patient if kind in (ResourceKind.PATIENT_RECORD, ResourceKind.CARE_PLAN) else None
-    )
+    patient_or_none = patient if kind in ABOUT_A_PATIENT else None
     resource = Resource(kind, patient_or_none, locality)
     return user, action, resource, Context(NOW, stated_reason=reason, grants=grants)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Body, Depends, FastAPI, Header, Query, Request
+from fastapi import Body, Depends, FastAPI, Header, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -29,10 +29,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import auth, db, fhir
 from .access import Actor, Refused, check, current_worklists, load_actor, would_allow
-from .db import REVIEW_DECISIONS, as_utc
+from .db import CONSENT_KINDS, REVIEW_DECISIONS, as_utc
 from .fhir import FHIR_JSON, FhirInvalid, Issue, operation_outcome
 from .nhs_number import normalise
-from .policy import Action, Role
+from .policy import CLINICAL_ROLES, Action, Role
 from .policy import ResourceKind as Kind
 from .settings import CareSettings
 
@@ -160,6 +160,36 @@ class BreakGlassOut(BaseModel):
     expires_at: datetime
 
 
+class ConsentIn(BaseModel):
+    kind: Literal[CONSENT_KINDS] = Field(  # type: ignore[valid-type]
+        description="sharing_objection: the patient objects to their record being shared "
+        "outside their registered practice; national_data_opt_out: their data is not to be "
+        "used for purposes beyond their care"
+    )
+
+
+class ConsentOut(BaseModel):
+    consent_id: int
+    patient_id: str
+    kind: str
+    recorded_at: datetime
+    recorded_by: str | None
+    withdrawn_at: datetime | None
+    in_force: bool
+
+
+class CareTeamIn(BaseModel):
+    user_id: str = Field(max_length=36, description="The clinician to add")
+
+
+class CareTeamMemberOut(BaseModel):
+    user_id: str
+    full_name: str
+    organisation: str
+    role: str
+    added_at: datetime
+
+
 class WorklistSummary(BaseModel):
     locality: str
     worklist_id: int
@@ -216,6 +246,9 @@ class WorklistOut(BaseModel):
     total: int
     offset: int
     entries: list[WorklistEntryOut]
+    next_after: int | None = Field(
+        description="The rank to pass as ``after`` for the next page; null on the last page"
+    )
 
 
 class ReviewIn(BaseModel):
@@ -483,6 +516,189 @@ def create_app(
         return BreakGlassOut(
             patient_id=patient.id, rule=decision.rule, expires_at=decision.expires_at
         )
+
+    # -- Consent and the care team -------------------------------------------------------
+
+    def _consent_out(row: db.ConsentRecord) -> ConsentOut:
+        return ConsentOut(
+            consent_id=row.id,
+            patient_id=row.patient_id,
+            kind=row.kind,
+            recorded_at=as_utc(row.recorded_at),
+            recorded_by=row.recorded_by,
+            withdrawn_at=as_utc(row.withdrawn_at) if row.withdrawn_at else None,
+            in_force=row.withdrawn_at is None,
+        )
+
+    @app.get(
+        "/patients/{patient_id}/consent",
+        tags=["consent"],
+        response_model=list[ConsentOut],
+        responses=_responses(200, None, 403, 404),
+    )
+    def read_consent(patient_id: str, actor: ActorDep, session: SessionDep) -> list[ConsentOut]:
+        """The patient's consent choices, withdrawn ones included, oldest first."""
+        patient = patient_or_404(session, patient_id)
+        guard(session, actor, Action.READ, Kind.CONSENT, patient_id=patient.id)
+        rows = session.scalars(
+            select(db.ConsentRecord)
+            .where(db.ConsentRecord.patient_id == patient.id)
+            .order_by(db.ConsentRecord.recorded_at, db.ConsentRecord.id)
+        )
+        out = [_consent_out(row) for row in rows]
+        session.commit()
+        return out
+
+    @app.post(
+        "/patients/{patient_id}/consent",
+        tags=["consent"],
+        status_code=201,
+        response_model=ConsentOut,
+        responses=_responses(201, None, 403, 404, 409),
+    )
+    def record_consent(
+        patient_id: str, body: ConsentIn, actor: ActorDep, session: SessionDep
+    ) -> ConsentOut:
+        """Record a consent choice the patient has made, in force from now until withdrawn.
+        An objection to sharing hides their record from outside their practice at once."""
+        patient = patient_or_404(session, patient_id)
+        guard(session, actor, Action.WRITE, Kind.CONSENT, patient_id=patient.id)
+        in_force = session.scalar(
+            select(db.ConsentRecord.id).where(
+                db.ConsentRecord.patient_id == patient.id,
+                db.ConsentRecord.kind == body.kind,
+                db.ConsentRecord.withdrawn_at.is_(None),
+            )
+        )
+        if in_force is not None:
+            session.commit()  # the audited decision stands; nothing else was written
+            raise HttpProblem(409, "duplicate", f"{body.kind} is already in force ({in_force})")
+        row = db.ConsentRecord(
+            patient_id=patient.id, kind=body.kind, recorded_at=now_of(), recorded_by=actor.user.id
+        )
+        session.add(row)
+        session.flush()
+        out = _consent_out(row)
+        session.commit()
+        return out
+
+    @app.post(
+        "/patients/{patient_id}/consent/{consent_id}/withdraw",
+        tags=["consent"],
+        response_model=ConsentOut,
+        responses=_responses(200, None, 403, 404, 409),
+    )
+    def withdraw_consent(
+        patient_id: str,
+        consent_id: Annotated[int, PathParam(ge=1, le=2**62)],
+        actor: ActorDep,
+        session: SessionDep,
+    ) -> ConsentOut:
+        """The patient withdraws a choice: it stops applying from now (the record is kept)."""
+        patient = patient_or_404(session, patient_id)
+        guard(session, actor, Action.WRITE, Kind.CONSENT, patient_id=patient.id)
+        row = session.get(db.ConsentRecord, consent_id)
+        if row is None or row.patient_id != patient.id:
+            session.commit()
+            raise HttpProblem(404, "not-found", f"patient {patient.id} has no consent {consent_id}")
+        if row.withdrawn_at is not None:
+            session.commit()
+            raise HttpProblem(409, "conflict", f"consent {consent_id} is already withdrawn")
+        row.withdrawn_at = now_of()
+        session.flush()
+        out = _consent_out(row)
+        session.commit()
+        return out
+
+    def _member_out(member: db.CareTeamMember, user: db.User) -> CareTeamMemberOut:
+        return CareTeamMemberOut(
+            user_id=user.id,
+            full_name=user.full_name,
+            organisation=user.organisation_code,
+            role=user.role,
+            added_at=as_utc(member.added_at),
+        )
+
+    @app.get(
+        "/patients/{patient_id}/care-team",
+        tags=["care team"],
+        response_model=list[CareTeamMemberOut],
+        responses=_responses(200, None, 403, 404),
+    )
+    def read_care_team(
+        patient_id: str, actor: ActorDep, session: SessionDep
+    ) -> list[CareTeamMemberOut]:
+        """Who is on the patient's care team, in the order they joined."""
+        patient = patient_or_404(session, patient_id)
+        guard(session, actor, Action.READ, Kind.CARE_TEAM, patient_id=patient.id)
+        rows = session.execute(
+            select(db.CareTeamMember, db.User)
+            .join(db.User, db.User.id == db.CareTeamMember.user_id)
+            .where(db.CareTeamMember.patient_id == patient.id)
+            .order_by(db.CareTeamMember.added_at, db.User.username)
+        ).all()
+        out = [_member_out(member, user) for member, user in rows]
+        session.commit()
+        return out
+
+    @app.post(
+        "/patients/{patient_id}/care-team",
+        tags=["care team"],
+        status_code=201,
+        response_model=CareTeamMemberOut,
+        responses=_responses(201, None, 403, 404),
+    )
+    def add_care_team_member(
+        patient_id: str,
+        body: CareTeamIn,
+        response: Response,
+        actor: ActorDep,
+        session: SessionDep,
+    ) -> CareTeamMemberOut:
+        """Add a clinician to the care team (from any organisation of the place): they may then
+        read the record and read and write the care plans. Adding a member again changes
+        nothing (200)."""
+        patient = patient_or_404(session, patient_id)
+        guard(session, actor, Action.WRITE, Kind.CARE_TEAM, patient_id=patient.id)
+        user = session.get(db.User, body.user_id)
+        if user is None or not user.active or Role(user.role) not in CLINICAL_ROLES:
+            session.commit()
+            raise HttpProblem(
+                422, "value", f"{body.user_id} is not an active clinician's user id", "user_id"
+            )
+        member = session.get(db.CareTeamMember, (patient.id, user.id))
+        if member is None:
+            member = db.CareTeamMember(patient_id=patient.id, user_id=user.id, added_at=now_of())
+            session.add(member)
+            session.flush()
+        else:
+            response.status_code = 200
+        out = _member_out(member, user)
+        session.commit()
+        return out
+
+    @app.delete(
+        "/patients/{patient_id}/care-team/{user_id}",
+        tags=["care team"],
+        status_code=204,
+        responses=_responses(204, None, 403, 404),
+    )
+    def remove_care_team_member(
+        patient_id: str,
+        user_id: Annotated[str, PathParam(max_length=36)],
+        actor: ActorDep,
+        session: SessionDep,
+    ) -> Response:
+        """Take a member off the care team; they keep no access through it."""
+        patient = patient_or_404(session, patient_id)
+        guard(session, actor, Action.WRITE, Kind.CARE_TEAM, patient_id=patient.id)
+        member = session.get(db.CareTeamMember, (patient.id, user_id))
+        if member is None:
+            session.commit()
+            raise HttpProblem(404, "not-found", f"{user_id} is not on the care team")
+        session.delete(member)
+        session.commit()
+        return Response(status_code=204)
 
     # -- CarePlan ------------------------------------------------------------------------
 
@@ -833,10 +1049,18 @@ def create_app(
         session: SessionDep,
         limit: Annotated[int, Query(ge=1, le=1000)] = 50,
         offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+        after: Annotated[
+            int | None,
+            Query(ge=0, le=2**31, description="Start after the entry of this rank (keyset)"),
+        ] = None,
         unreviewed: bool = False,
     ) -> WorklistOut:
         """A locality's current worklist, greatest need first, with the reason each person is
-        on it: one page of ``limit`` entries from ``offset``."""
+        on it: one page of ``limit`` entries, after the entry ranked ``after`` (each page
+        answers the ``next_after`` to ask for; as fast at the end of a long list as at its
+        start) or from ``offset``."""
+        if after is not None and offset:
+            raise HttpProblem(422, "invalid", "give after or offset, not both", "after")
         guard(session, actor, Action.READ, Kind.WORKLIST, locality=locality)
         wl = current_worklist(session, locality)
         if wl is None:
@@ -846,14 +1070,17 @@ def create_app(
         if unreviewed:
             where.append(db.WorklistEntry.decision.is_(None))
         total = session.scalar(select(func.count()).select_from(db.WorklistEntry).where(*where))
+        if after is not None:
+            where.append(db.WorklistEntry.rank > after)
         rows = session.execute(
             select(db.WorklistEntry, db.Patient)
             .join(db.Patient, db.Patient.id == db.WorklistEntry.patient_id)
             .where(*where)
             .order_by(db.WorklistEntry.rank)
             .offset(offset)
-            .limit(limit)
+            .limit(limit + 1)
         ).all()
+        more, rows = len(rows) > limit, rows[:limit]
         hidden = withheld(session, actor, [p for _, p in rows])
         entries = [_entry_out(e, p, p.id in hidden) for e, p in rows]
         session.commit()
@@ -865,6 +1092,7 @@ def create_app(
             total=total or 0,
             offset=offset,
             entries=entries,
+            next_after=rows[-1][0].rank if more else None,
         )
 
     @app.post(

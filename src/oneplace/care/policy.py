@@ -42,16 +42,28 @@ class ResourceKind(StrEnum):
     PATIENT_RECORD = "patient_record"
     CARE_PLAN = "care_plan"
     WORKLIST = "worklist"
+    CONSENT = "consent"  # a patient's objection to sharing and national data opt-out
+    CARE_TEAM = "care_team"  # who is on a patient's care team
     AUDIT_LOG = "audit_log"
     USERS = "users"
 
 
 IDENTIFIABLE = frozenset(
-    {ResourceKind.PATIENT_RECORD, ResourceKind.CARE_PLAN, ResourceKind.WORKLIST}
+    {
+        ResourceKind.PATIENT_RECORD,
+        ResourceKind.CARE_PLAN,
+        ResourceKind.WORKLIST,
+        ResourceKind.CONSENT,
+        ResourceKind.CARE_TEAM,
+    }
 )
 """Resources that show who a patient is (a worklist names the people on it)."""
 
 PATIENT_SCOPED = frozenset({ResourceKind.PATIENT_RECORD, ResourceKind.CARE_PLAN})
+"""The patient's record and care plans: what the relationship rules (P6-P9) open."""
+
+ABOUT_A_PATIENT = PATIENT_SCOPED | {ResourceKind.CONSENT, ResourceKind.CARE_TEAM}
+"""Resources that belong to one patient (the request names them)."""
 
 
 class Action(StrEnum):
@@ -99,7 +111,7 @@ class Resource:
     locality: str | None = None
 
     def __post_init__(self) -> None:
-        if self.kind in PATIENT_SCOPED and self.patient is None:
+        if self.kind in ABOUT_A_PATIENT and self.patient is None:
             raise ValueError(f"a {self.kind} resource needs its patient")
         if self.kind is ResourceKind.WORKLIST and self.locality is None:
             raise ValueError("a worklist resource needs its locality")
@@ -260,10 +272,11 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "P7",
         False,
-        "A patient's objection to sharing hides their record and care plans from users outside "
-        "their registered practice (the practice or the organisation it belongs to).",
+        "A patient's objection to sharing hides their record, care plans and care team from "
+        "users outside their registered practice (the practice or the organisation it belongs "
+        "to).",
         lambda r: (
-            r.is_patient_access()
+            (r.is_patient_access() or r.asks(ResourceKind.CARE_TEAM, Action.READ, Action.WRITE))
             and r.patient.objects_to_sharing
             and not _same_practice(r.user, r.patient)
         ),
@@ -290,6 +303,27 @@ RULES: tuple[Rule, ...] = (
         lambda r: (
             r.asks(ResourceKind.WORKLIST, Action.READ, Action.REVIEW)
             and r.resource.locality in r.user.localities
+        ),
+    ),
+    Rule(
+        "P11",
+        True,
+        "A clinician at a patient's registered practice (the practice or the organisation it "
+        "belongs to) reads and records the patient's consent choices: their objection to "
+        "sharing and their national data opt-out.",
+        lambda r: (
+            r.asks(ResourceKind.CONSENT, Action.READ, Action.WRITE)
+            and _same_practice(r.user, r.patient)
+        ),
+    ),
+    Rule(
+        "P12",
+        True,
+        "A member of a patient's care team sees who else is on it, adds colleagues and "
+        "removes members.",
+        lambda r: (
+            r.asks(ResourceKind.CARE_TEAM, Action.READ, Action.WRITE)
+            and r.user.id in r.patient.care_team
         ),
     ),
 )
