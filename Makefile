@@ -17,7 +17,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/oneplace demo --people 50000 --dir demo
 
-test: $(STAMP)
+# axe-core for the browser tests' accessibility checks, from the npm registry (not committed).
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+AXE_VERSION := 4.14.1
+
+$(AXE):
+	@command -v npm >/dev/null 2>&1 || { echo "npm not found: the browser tests will skip axe"; exit 0; }
+	mkdir -p .cache/axe
+	cd .cache/axe && npm install --no-audit --no-fund --silent axe-core@$(AXE_VERSION)
+
+test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 tests --ignore=tests/parity
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/parity
 

@@ -15,7 +15,7 @@ given) and a clock.
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import Body, Depends, FastAPI, Header, Query, Request, Response
 from fastapi import Path as PathParam
@@ -35,6 +35,9 @@ from .nhs_number import normalise
 from .policy import CLINICAL_ROLES, Action, Role
 from .policy import ResourceKind as Kind
 from .settings import CareSettings
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
 
 API_VERSION = "1"
 
@@ -302,9 +305,11 @@ def create_app(
     *,
     verify_token: Verifier = auth.verify_token,
     clock: Callable[[], datetime] | None = None,
+    workspace: "Workspace | None" = None,
 ) -> FastAPI:
     """The care plane's FastAPI application over ``sessions`` (default: an engine on
-    ``settings.url``, already migrated)."""
+    ``settings.url``, already migrated); with ``workspace``, also the partnership's dashboard
+    of its latest run (``web.dashboard``)."""
     if sessions is None:
         sessions = db.session_factory(db.engine_for(settings.url, pool_pre_ping=True))
     now_of = clock or (lambda: datetime.now(UTC))
@@ -341,6 +346,37 @@ def create_app(
         return actor
 
     ActorDep = Annotated[Actor, Depends(current_actor)]
+
+    def authenticated(session: Session, username: str, password: str) -> db.User | None:
+        """The active user ``username`` if ``password`` is theirs."""
+        row = session.scalar(select(db.User).where(db.User.username == username))
+        ok = auth.check_password(row.password_hash if row else None, password)
+        return row if row is not None and ok and row.active else None
+
+    if workspace is not None:
+        from ..web.dashboard import add_dashboard
+
+        def sign_in(username: str, password: str) -> str | None:
+            with sessions() as session:
+                row = authenticated(session, username, password)
+                return auth.issue_token(row.id, settings, now_of()) if row else None
+
+        def user_of_token(token: str) -> str | None:
+            try:
+                principal = verify_token(token, settings, now_of())
+            except auth.InvalidToken:
+                return None
+            with sessions() as session:
+                row = session.get(db.User, principal.user_id)
+                return f"{row.full_name} ({row.role})" if row is not None and row.active else None
+
+        add_dashboard(
+            app,
+            workspace,
+            user_of_token=user_of_token,
+            sign_in=sign_in,
+            secure_cookie=settings.environment == "production",
+        )
 
     def guard(session: Session, actor: Actor, action: Action, kind: Kind, **kwargs: Any):
         return check(
@@ -423,9 +459,8 @@ def create_app(
     )
     def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep) -> Any:
         """OAuth2 password flow: a signed access token for the embedded sign-in."""
-        row = session.scalar(select(db.User).where(db.User.username == form.username))
-        ok = auth.check_password(row.password_hash if row else None, form.password)
-        if row is None or not ok or not row.active:
+        row = authenticated(session, form.username, form.password)
+        if row is None:
             return JSONResponse(
                 {"error": "invalid_grant", "error_description": "wrong username or password"},
                 status_code=400,

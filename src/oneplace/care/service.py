@@ -91,9 +91,10 @@ def worker_app() -> FastAPI:
     ``ONEPLACE_SERVE_WORKSPACE``, whose database ``serve`` has already migrated."""
     from .api import create_app
 
-    settings = settings_for(Path(os.environ[WORKSPACE_ENV]))
+    ws = Workspace.open(Path(os.environ[WORKSPACE_ENV]))
+    settings = settings_for(ws.path)
     engine = db.engine_for(settings.url, pool_pre_ping=True)
-    return create_app(settings, db.session_factory(engine))
+    return create_app(settings, db.session_factory(engine), workspace=ws)
 
 
 def run_uvicorn(factory: str, host: str, port: int, workers: int, log_level: str) -> None:

@@ -273,10 +273,30 @@ def _environment() -> Environment:
     )
 
 
-def render_report(ws: Workspace, fmt: Formatter = INTERNAL) -> str:
-    context = build_context(ws, fmt)
+REPORT_PAGE = {
+    "page_title": None,  # the whole report under the place's own title
+    "pages": [],  # no page navigation: one page
+    "user": None,
+    "show_cards": True,
+    "csv_base": None,  # the tables are on the page; a file has no server to download from
+    "plotly_src": None,  # plotly.js inlined: the page works offline
+}
+"""What the shared template needs to render the report (the dashboard passes its own)."""
+
+
+def render_page(context: dict, **page: object) -> str:
+    """The template rendered with ``context`` (``build_context``) and ``page`` (the keys of
+    ``REPORT_PAGE``)."""
     template = _environment().get_template(TEMPLATE)
-    return template.render(**context, plotlyjs=Markup(get_plotlyjs()))  # noqa: S704
+    return template.render(**context, **page)
+
+
+def render_report(ws: Workspace, fmt: Formatter = INTERNAL) -> str:
+    return render_page(
+        build_context(ws, fmt),
+        **REPORT_PAGE,
+        plotlyjs=Markup(get_plotlyjs()),  # noqa: S704
+    )
 
 
 def write_report(ws: Workspace, out: Path, public: bool = False) -> Path:

@@ -63,6 +63,12 @@ def _latest_run(con: duckdb.DuckDBPyConnection, ws: Workspace) -> Run:
     return Run(*row)
 
 
+def latest_run_id(ws: Workspace) -> str:
+    """The id of the latest finished run, or a :class:`WorkspaceError` saying what to run."""
+    with ws.connect(read_only=True) as con:
+        return _latest_run(con, ws).run_id
+
+
 def _check_tables(con: duckdb.DuckDBPyConnection, ws: Workspace, run: Run) -> None:
     present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     missing = [t for t in RESULT_TABLES if t not in present]

@@ -1,0 +1,197 @@
+"""The dashboard in a real browser: ``oneplace serve`` on a free loopback port, Debian's chromium
+driven by Playwright. Each role signs in; every page, internal and public, is visited; its key
+numbers must equal the report's, its charts must have drawn (Plotly's SVG is in the page), the
+console must hold no error, and axe-core must find no serious or critical accessibility
+violation. A screenshot of each page goes to ``test-artifacts/screenshots/``.
+
+Needs /usr/bin/chromium (``.ci/run`` installs Debian's package) and axe-core from the npm
+registry (``make test`` installs it under ``.cache/axe``); without either the test is skipped,
+saying which is missing."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from oneplace.care import auth, db
+from oneplace.care.policy import Role
+from oneplace.care.service import open_care_plane
+from oneplace.web.dashboard import PAGES, page_path
+from oneplace.web.formatting import INTERNAL, PUBLIC
+from oneplace.web.report import build_context
+from oneplace.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(os.environ.get("ONEPLACE_AXE_JS", ROOT / ".cache/axe/node_modules/axe-core/axe.min.js"))
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "a long enough password"
+
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+if not AXE.exists():
+    pytest.skip(
+        f"axe-core is not at {AXE} (make test installs it with npm)", allow_module_level=True
+    )
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def server(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """``oneplace serve`` on the workspace, with a user of every role; yields its base URL."""
+    for name in ("ENVIRONMENT", "DATABASE_URL", "TOKEN_SECRET", "PSEUDONYM_SECRET"):
+        monkeypatch.delenv(f"ONEPLACE_{name}", raising=False)
+    care = open_care_plane(ws.path)
+    password_hash = auth.hash_password(PASSWORD)
+    with db.session_factory(care.engine)() as session:
+        for role in Role:
+            session.add(
+                db.User(
+                    username=f"user.{role}",
+                    full_name=f"A {role}",
+                    organisation_code=ws.place.organisations[0].code,
+                    role=str(role),
+                    password_hash=password_hash,
+                )
+            )
+        session.commit()
+    care.engine.dispose()
+    port = _free_port()
+    exe = Path(sys.executable).with_name("oneplace")
+    process = subprocess.Popen(
+        [str(exe), "serve", str(ws.path), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=os.environ.copy(),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/health", timeout=1):
+                    break
+            except OSError:
+                assert process.poll() is None, process.stdout.read().decode()
+                assert time.monotonic() < deadline, "the server did not start in 30 s"
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _visit(page, url: str) -> list[str]:
+    """Open ``url``; the console errors and page errors it caused."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    answer = page.goto(url)
+    assert answer is not None and answer.status == 200, url
+    page.wait_for_load_state("networkidle")
+    return errors
+
+
+def _check_page(page, label: str, sections: set[str]) -> None:
+    """The page's charts drew, axe finds nothing serious, and a screenshot is kept."""
+    for section in sections:
+        charts = page.locator(f"section#{section} .js-plotly-plot")
+        if charts.count():
+            assert page.locator(f"section#{section} .js-plotly-plot svg.main-svg").count(), (
+                f"{label}: the chart of {section} did not draw"
+            )
+    page.add_script_tag(path=str(AXE))
+    serious = page.evaluate(
+        """async () => (await axe.run(document)).violations
+            .filter(v => ['serious', 'critical'].includes(v.impact))
+            .map(v => `${v.id} (${v.impact}): ${v.help}; ${v.nodes.length} element(s), e.g. ${v.nodes[0].target}`)"""
+    )
+    assert serious == [], f"{label}: {serious}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{label}.png"), full_page=True)
+
+
+def _kpi(page, name: str) -> str:
+    return " ".join(page.locator(f"#kpi-{name}").inner_text().split())
+
+
+def test_every_role_signs_in_and_every_page_draws_the_reports_numbers(
+    server: str, browser, ws: Workspace
+) -> None:
+    internal = build_context(ws, INTERNAL)
+    ids = {s.id for s in internal["sections"]}
+    for role in Role:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        errors = _visit(page, f"{server}/")
+        assert page.url.endswith("/sign-in")
+        page.fill("#username", f"user.{role}")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server}/")
+        assert _kpi(page, "people").startswith(internal["headline"]["people"])
+        assert _kpi(page, "hospital-share") == internal["headline"]["hospital_share"]
+        assert f"A {role} ({role})" in page.locator("nav.pages").inner_text()
+        visited = PAGES if role is Role.ANALYST else PAGES[:1]
+        for dashboard_page in visited:
+            if dashboard_page is not PAGES[0]:
+                errors += _visit(page, server + page_path(dashboard_page, False))
+            page.wait_for_load_state("networkidle")
+            shown = set(page.locator("section").evaluate_all("s => s.map(e => e.id)"))
+            assert shown == set(dashboard_page.sections) & ids
+            _check_page(page, f"{role}-{dashboard_page.slug}", shown)
+        assert errors == [], f"{role}: {errors}"
+        context.close()
+
+
+def test_public_pages_in_a_tablet_sized_window(server: str, browser, ws: Workspace) -> None:
+    public = build_context(ws, PUBLIC)
+    context = browser.new_context(viewport={"width": 820, "height": 1180})  # a tablet
+    page = context.new_page()
+    errors: list[str] = []
+    for dashboard_page in PAGES:
+        errors += _visit(page, server + page_path(dashboard_page, True))
+        assert "sign-in" not in page.url
+        shown = set(page.locator("section").evaluate_all("s => s.map(e => e.id)"))
+        _check_page(page, f"public-{dashboard_page.slug}", shown)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 820, f"public {dashboard_page.slug} scrolls sideways: {width}px"
+    page.goto(server + "/public/")
+    assert _kpi(page, "people").startswith(public["headline"]["people"])
+    assert re.search(re.escape(public["disclosure"]), page.content())
+    assert errors == []
+    context.close()

@@ -1,0 +1,156 @@
+"""The dashboard served by the care plane's app: pages for signed-in users, public pages through
+disclosure control, the report's numbers, CSV downloads of exactly the tables shown, plotly.js
+from the app itself."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from plotly.offline import get_plotlyjs
+
+from oneplace.care import auth, db
+from oneplace.care.api import create_app
+from oneplace.care.service import open_care_plane
+from oneplace.web.dashboard import PAGES, PLOTLY_PATH, page_path
+from oneplace.web.formatting import INTERNAL, PUBLIC
+from oneplace.web.report import build_context
+from oneplace.workspace import Workspace
+
+from .test_report import kpi
+
+PASSWORD = "a long enough password"
+
+
+def _app(ws: Workspace, monkeypatch: pytest.MonkeyPatch):
+    for name in ("ENVIRONMENT", "DATABASE_URL", "TOKEN_SECRET", "PSEUDONYM_SECRET"):
+        monkeypatch.delenv(f"ONEPLACE_{name}", raising=False)
+    care = open_care_plane(ws.path)
+    sessions = db.session_factory(care.engine)
+    with sessions() as session:
+        session.add(
+            db.User(
+                username="finance",
+                full_name="Finance Director",
+                organisation_code=ws.place.organisations[0].code,
+                role="analyst",
+                password_hash=auth.hash_password(PASSWORD),
+            )
+        )
+        session.commit()
+    return create_app(care.settings, sessions, workspace=ws), care
+
+
+@pytest.fixture
+def client(ws: Workspace, monkeypatch: pytest.MonkeyPatch):
+    app, care = _app(ws, monkeypatch)
+    with TestClient(app) as test_client:
+        yield test_client
+    care.engine.dispose()
+
+
+def sign_in(client: TestClient, password: str = PASSWORD):
+    return client.post(
+        "/sign-in", data={"username": "finance", "password": password}, follow_redirects=False
+    )
+
+
+def test_pages_need_sign_in_and_a_wrong_password_is_refused(client: TestClient) -> None:
+    for page in PAGES:
+        answer = client.get(page_path(page, False), follow_redirects=False)
+        assert (answer.status_code, answer.headers["location"]) == (303, "/sign-in")
+    assert client.get("/data/setting/1.csv").status_code == 401
+    wrong = sign_in(client, "not the password")
+    assert wrong.status_code == 401
+    assert "Wrong user name or password" in wrong.text
+    assert "oneplace_session" not in wrong.cookies
+
+
+def test_a_signed_in_user_sees_the_reports_numbers_on_the_overview(
+    client: TestClient, ws: Workspace
+) -> None:
+    signed = sign_in(client)
+    assert (signed.status_code, signed.headers["location"]) == (303, "/")
+    cookie = signed.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    page = client.get("/").text
+    report = build_context(ws, INTERNAL)["headline"]
+    assert kpi(page, "people").startswith(report["people"])
+    assert kpi(page, "total").startswith(report["total_m"])
+    assert kpi(page, "hospital-share") == report["hospital_share"]
+    assert "Finance Director (analyst)" in page
+    assert 'aria-current="page">Overview' in page
+
+
+def test_every_section_of_the_report_is_on_a_page_and_each_page_shows_its_own(
+    client: TestClient, ws: Workspace
+) -> None:
+    sign_in(client)
+    report_ids = {s.id for s in build_context(ws, INTERNAL)["sections"]}
+    assert report_ids <= {i for page in PAGES for i in page.sections}
+    for page in PAGES:
+        html = client.get(page_path(page, False)).text
+        shown = set(re.findall(r'<section id="([^"]+)"', html))
+        assert shown == set(page.sections) & report_ids, page.slug
+        assert ('id="kpi-people"' in html) is page.cards
+
+
+def test_plotly_is_served_by_the_app_and_no_page_loads_from_elsewhere(
+    client: TestClient,
+) -> None:
+    sign_in(client)
+    script = client.get(PLOTLY_PATH)
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert script.text == get_plotlyjs()
+    for page in PAGES:
+        for public in (False, True):
+            html = client.get(page_path(page, public)).text
+            sources = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", html)
+            assert not [s for s in sources if re.match(r"(?:https?:)?//", s)], sources
+            assert f'<script src="{PLOTLY_PATH}">' in html
+
+
+def test_a_csv_download_is_the_table_shown(client: TestClient, ws: Workspace) -> None:
+    sign_in(client)
+    setting = next(s for s in build_context(ws, INTERNAL)["sections"] if s.id == "setting")
+    table = setting.tables[0]
+    answer = client.get("/data/setting/1.csv")
+    assert answer.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(answer.text)))
+    assert rows[0] == table.headers
+    assert rows[1 : 1 + len(table.rows)] == table.rows
+    assert client.get("/data/setting/99.csv").status_code == 404
+    assert client.get("/data/no-such-section/1.csv").status_code == 404
+    assert 'href="/data/setting/1.csv"' in client.get("/money").text
+
+
+def test_public_pages_need_no_sign_in_and_go_through_disclosure_control(
+    client: TestClient, ws: Workspace
+) -> None:
+    public = build_context(ws, PUBLIC)
+    page = client.get("/public/")
+    assert page.status_code == 200
+    assert public["disclosure"] in page.text
+    assert kpi(page.text, "people").startswith(public["headline"]["people"])
+    segments = next(s for s in public["sections"] if s.id == "segments").tables[0]
+    rows = list(csv.reader(io.StringIO(client.get("/public/data/segments/1.csv").text)))
+    assert rows[1 : 1 + len(segments.rows)] == segments.rows
+    internal = next(s for s in build_context(ws, INTERNAL)["sections"] if s.id == "segments")
+    assert segments.rows != internal.tables[0].rows  # small counts suppressed or rounded
+    assert 'href="/public/money"' in page.text
+
+
+def test_a_workspace_without_results_says_what_to_run(
+    empty_ws: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    app, care = _app(empty_ws, monkeypatch)
+    with TestClient(app) as client:
+        answer = client.get("/public/")
+    care.engine.dispose()
+    assert answer.status_code == 503
+    assert "oneplace run" in answer.text
