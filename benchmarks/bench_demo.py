@@ -28,6 +28,7 @@ def run_once(people: int, engine: str, memory_limit: str | None) -> tuple[float,
     oneplace = Path(sys.executable).with_name("oneplace")
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [str(oneplace), "demo", "--people", str(people), "--dir", tmp, "--engine", engine]
+        cmd.append("--no-serve")
         # A fresh interpreter per run: wait4 gives that child's own peak memory.
         start = time.perf_counter()
         env = dict(os.environ)

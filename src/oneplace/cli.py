@@ -484,8 +484,18 @@ def demo(
     public: Annotated[
         bool, typer.Option("--public", help="Also write DIR/report-public.html")
     ] = False,
+    serve_after: Annotated[
+        bool,
+        typer.Option(
+            "--serve/--no-serve",
+            help="End by serving the dashboard and care plane on http://127.0.0.1:PORT "
+            "(--no-serve stops after writing the reports, for scripts)",
+        ),
+    ] = True,
+    port: Annotated[int, typer.Option(help="Port to serve on", min=1, max=65535)] = 8000,
 ) -> None:
-    """Synthesise a place, load it, run every analysis and write DIR/report.html."""
+    """Synthesise a place, load it, run every analysis, write DIR/report.html, then serve the
+    dashboard."""
     from . import synth as synth_mod
     from .ingest import load_file
     from .run import run as run_all
@@ -517,6 +527,15 @@ def demo(
         public_path = write_report(ws, folder / "report-public.html", public=True)
         console.print(f"wrote the public version [bold]{public_path}[/]")
     _demo_care_plane(ws_dir)
+    if serve_after:
+        from .care.service import open_care_plane
+        from .care.service import serve as serve_app
+
+        console.print(
+            f"the dashboard: [bold]http://127.0.0.1:{port}/[/] (sign in with a demo sign-in "
+            f"above; the public pages at /public/ need none). Ctrl-C stops it."
+        )
+        serve_app(open_care_plane(ws_dir), "127.0.0.1", port)
 
 
 def _demo_care_plane(ws_dir: Path) -> None:
@@ -538,7 +557,7 @@ def _demo_care_plane(ws_dir: Path) -> None:
         )
     )
     console.print(
-        f"serve the care plane with: [bold]oneplace serve {ws_dir}[/] "
+        f"serve the dashboard and care plane with: [bold]oneplace serve {ws_dir}[/] "
         "(its API is described at /openapi.json)"
     )
 

@@ -49,7 +49,8 @@ def test_demo_on_spark_matches_duckdb(tmp_path: Path):
     for engine in ("duckdb", "spark"):
         folder = tmp_path / engine
         result = runner.invoke(
-            app, ["demo", "--people", "1500", "--dir", str(folder), "--engine", engine]
+            app,
+            ["demo", "--people", "1500", "--dir", str(folder), "--engine", engine, "--no-serve"],
         )
         assert result.exit_code == 0, result.output
         assert (folder / "report.html").exists()
