@@ -460,16 +460,27 @@ def report(
             help="For outside the partnership: counts under 5 suppressed, others rounded to 5",
         ),
     ] = False,
+    pdf: Annotated[
+        bool,
+        typer.Option("--pdf", help="Also print the page to FILE.pdf with headless Chromium"),
+    ] = False,
 ) -> None:
-    """Write the report of the latest run: one self-contained HTML page."""
+    """Write the report of the latest run: one self-contained HTML page (and with --pdf the
+    same page as PDF)."""
+    from .web.pdf import chromium, print_pdf
     from .web.report import write_report
     from .workspace import Workspace
 
     if out.suffix.lower() not in (".html", ".htm"):
         raise UserError(f"{out}: --out must end in .html")
+    if pdf:
+        chromium()  # say so before the work if there is nothing to print with
     path = write_report(Workspace.open(workspace), out, public=public)
     kind = "public report (disclosure control applied)" if public else "report"
     console.print(f"wrote {kind} {path}")
+    if pdf:
+        printed = print_pdf(path, path.with_suffix(".pdf"))
+        console.print(f"printed it to {printed}")
 
 
 # --- the demo --------------------------------------------------------------------------------
