@@ -27,8 +27,8 @@ from sqlalchemy import Row, and_, bindparam, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import auth, db, fhir
-from .access import Actor, Refused, check, current_worklists, load_actor, would_allow
+from . import auth, db, fhir, worklists
+from .access import Actor, Refused, check, load_actor
 from .db import CONSENT_KINDS, REVIEW_DECISIONS, as_utc
 from .fhir import FHIR_JSON, FhirInvalid, Issue, operation_outcome
 from .nhs_number import normalise
@@ -1004,42 +1004,8 @@ def create_app(
     # -- Worklists -----------------------------------------------------------------------
 
     def withheld(session: Session, actor: Actor, patients: list[db.Patient]) -> set[str]:
-        """The patients among ``patients`` whose identity the worklist must not show
-        ``actor``: those objecting to sharing whose record the policy would not open for
-        them (P7), decided without an audit event (no record is read)."""
-        ids = [p.id for p in patients]
-        objecting = set(
-            session.scalars(
-                select(db.ConsentRecord.patient_id).where(
-                    db.ConsentRecord.patient_id.in_(ids),
-                    db.ConsentRecord.kind == "sharing_objection",
-                    db.ConsentRecord.withdrawn_at.is_(None),
-                )
-            )
-        )
-        now = now_of()
-        hidden = set()
-        for patient in patients:
-            if patient.id in objecting:
-                decision = would_allow(
-                    session,
-                    actor,
-                    Action.READ,
-                    Kind.PATIENT_RECORD,
-                    patient.id,
-                    now,
-                    settings.break_glass_duration,
-                )
-                if not decision.allowed:
-                    hidden.add(patient.id)
-        return hidden
-
-    def current_worklist(session: Session, locality: str) -> db.Worklist | None:
-        current = current_worklists()
-        return session.scalar(
-            select(db.Worklist).where(
-                db.Worklist.locality == locality, db.Worklist.id.in_(select(current.c.id))
-            )
+        return worklists.withheld(
+            session, actor, [p.id for p in patients], now_of(), settings.break_glass_duration
         )
 
     @app.get(
@@ -1052,7 +1018,7 @@ def create_app(
         """The current worklist of each locality the user works in: counts only."""
         out = []
         for locality in sorted(actor.user.localities):
-            wl = current_worklist(session, locality)
+            wl = worklists.current_worklist(session, locality)
             if wl is None:
                 continue
             entries, reviewed = session.execute(
@@ -1097,37 +1063,31 @@ def create_app(
         if after is not None and offset:
             raise HttpProblem(422, "invalid", "give after or offset, not both", "after")
         guard(session, actor, Action.READ, Kind.WORKLIST, locality=locality)
-        wl = current_worklist(session, locality)
-        if wl is None:
+        page = worklists.read_page(
+            session,
+            actor,
+            locality,
+            limit=limit,
+            offset=offset,
+            after=after,
+            unreviewed=unreviewed,
+            now=now_of(),
+            break_glass_duration=settings.break_glass_duration,
+        )
+        if page is None:
             session.commit()
             raise HttpProblem(404, "not-found", f"locality {locality} has no worklist")
-        where = [db.WorklistEntry.worklist_id == wl.id]
-        if unreviewed:
-            where.append(db.WorklistEntry.decision.is_(None))
-        total = session.scalar(select(func.count()).select_from(db.WorklistEntry).where(*where))
-        if after is not None:
-            where.append(db.WorklistEntry.rank > after)
-        rows = session.execute(
-            select(db.WorklistEntry, db.Patient)
-            .join(db.Patient, db.Patient.id == db.WorklistEntry.patient_id)
-            .where(*where)
-            .order_by(db.WorklistEntry.rank)
-            .offset(offset)
-            .limit(limit + 1)
-        ).all()
-        more, rows = len(rows) > limit, rows[:limit]
-        hidden = withheld(session, actor, [p for _, p in rows])
-        entries = [_entry_out(e, p, p.id in hidden) for e, p in rows]
+        entries = [_entry_out(e, p, p.id in page.hidden) for e, p in page.rows]
         session.commit()
         return WorklistOut(
             locality=locality,
-            worklist_id=wl.id,
-            source_run=wl.source_run,
-            generated_at=as_utc(wl.generated_at),
-            total=total or 0,
+            worklist_id=page.worklist.id,
+            source_run=page.worklist.source_run,
+            generated_at=as_utc(page.worklist.generated_at),
+            total=page.total,
             offset=offset,
             entries=entries,
-            next_after=rows[-1][0].rank if more else None,
+            next_after=page.next_after,
         )
 
     @app.post(
@@ -1145,7 +1105,7 @@ def create_app(
     ) -> WorklistEntryOut:
         """Record the care team's decision on a person; "care_plan_started" puts the reviewer
         on the person's care team."""
-        wl = current_worklist(session, locality)
+        wl = worklists.current_worklist(session, locality)
         entry = session.get(db.WorklistEntry, entry_id) if wl is not None else None
         if wl is None or entry is None or entry.worklist_id != wl.id:
             raise HttpProblem(

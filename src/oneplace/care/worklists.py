@@ -22,17 +22,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from ..place import Place
 from ..workspace import Workspace
 from . import db
-from .access import current_worklists
+from .access import Actor, current_worklists, would_allow
+from .policy import Action, ResourceKind
 from .roster import FlaggedPerson, Identity
 
 CHUNK = 5_000
@@ -275,3 +276,98 @@ def sync(
     session.flush()
     progress("done", 1.0)
     return result
+
+
+# -- reading a worklist ------------------------------------------------------------------------
+
+
+def current_worklist(session: Session, locality: str) -> db.Worklist | None:
+    """``locality``'s newest worklist, if it has one."""
+    current = current_worklists()
+    return session.scalar(
+        select(db.Worklist).where(
+            db.Worklist.locality == locality, db.Worklist.id.in_(select(current.c.id))
+        )
+    )
+
+
+def withheld(
+    session: Session,
+    actor: Actor,
+    patient_ids: list[str],
+    now: datetime,
+    break_glass_duration: timedelta,
+) -> set[str]:
+    """The patients among ``patient_ids`` whose identity a worklist must not show ``actor``:
+    those objecting to sharing whose record the policy would not open for them (P7), decided
+    without an audit event (no record is read)."""
+    objecting = set(
+        session.scalars(
+            select(db.ConsentRecord.patient_id).where(
+                db.ConsentRecord.patient_id.in_(patient_ids),
+                db.ConsentRecord.kind == "sharing_objection",
+                db.ConsentRecord.withdrawn_at.is_(None),
+            )
+        )
+    )
+    return {
+        patient_id
+        for patient_id in patient_ids
+        if patient_id in objecting
+        and not would_allow(
+            session,
+            actor,
+            Action.READ,
+            ResourceKind.PATIENT_RECORD,
+            patient_id,
+            now,
+            break_glass_duration,
+        ).allowed
+    }
+
+
+@dataclass(frozen=True)
+class WorklistPage:
+    worklist: db.Worklist
+    total: int  # entries on the list (unreviewed ones only, if asked)
+    rows: list[tuple[db.WorklistEntry, db.Patient]]  # this page, greatest need first
+    hidden: set[str]  # patient ids whose identity the reader may not see (P7)
+    next_after: int | None  # the rank to start the next page after; None on the last page
+
+
+def read_page(
+    session: Session,
+    actor: Actor,
+    locality: str,
+    *,
+    limit: int,
+    offset: int = 0,
+    after: int | None = None,
+    unreviewed: bool = False,
+    now: datetime,
+    break_glass_duration: timedelta,
+) -> WorklistPage | None:
+    """One page of ``locality``'s current worklist (None if it has none): ``limit`` entries
+    after the entry ranked ``after`` (keyset, through the (worklist, rank) index) or from
+    ``offset``. The caller has checked the policy and audits the read."""
+    worklist = current_worklist(session, locality)
+    if worklist is None:
+        return None
+    where = [db.WorklistEntry.worklist_id == worklist.id]
+    if unreviewed:
+        where.append(db.WorklistEntry.decision.is_(None))
+    total = session.scalar(select(func.count()).select_from(db.WorklistEntry).where(*where))
+    if after is not None:
+        where.append(db.WorklistEntry.rank > after)
+    found = session.execute(
+        select(db.WorklistEntry, db.Patient)
+        .join(db.Patient, db.Patient.id == db.WorklistEntry.patient_id)
+        .where(*where)
+        .order_by(db.WorklistEntry.rank)
+        .offset(offset)
+        .limit(limit + 1)
+    ).all()
+    rows = [(entry, patient) for entry, patient in found[:limit]]
+    hidden = withheld(session, actor, [p.id for _, p in rows], now, break_glass_duration)
+    more = len(found) > limit
+    return WorklistPage(worklist, total or 0, rows, hidden, rows[-1][0].rank if more else None)
