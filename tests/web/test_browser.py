@@ -30,6 +30,9 @@ from oneplace.web.formatting import INTERNAL, PUBLIC
 from oneplace.web.report import build_context
 from oneplace.workspace import Workspace
 
+from .test_care_pages import ADA_NHS, CareWorld
+from .test_care_pages import PASSWORD as CARE_PASSWORD
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(os.environ.get("ONEPLACE_AXE_JS", ROOT / ".cache/axe/node_modules/axe-core/axe.min.js"))
@@ -79,6 +82,7 @@ def server(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
                 )
             )
         session.commit()
+        CareWorld(session, ws)  # patients, a worklist and a care plan for the care pages
     care.engine.dispose()
     port = _free_port()
     exe = Path(sys.executable).with_name("oneplace")
@@ -194,4 +198,49 @@ def test_public_pages_in_a_tablet_sized_window(server: str, browser, ws: Workspa
     assert _kpi(page, "people").startswith(public["headline"]["people"])
     assert re.search(re.escape(public["disclosure"]), page.content())
     assert errors == []
+    context.close()
+
+
+def _sign_in(browser, server: str, username: str, password: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/sign-in")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/")
+    return context, page
+
+
+def test_a_clinician_without_a_relationship_cannot_open_a_record_through_the_ui(
+    server: str, browser
+) -> None:
+    # a clinician of the locality: the worklist, then a click to the record and care plan
+    context, page = _sign_in(browser, server, "nurse.north", CARE_PASSWORD)
+    errors = _visit(page, f"{server}/care/worklists")
+    assert page.locator("text=Withheld (objects to sharing)").count() == 1
+    _check_page(page, "nurse-worklists", set())
+    page.click("text=Ada Example")
+    page.wait_for_load_state("networkidle")
+    record_url = page.url
+    assert "/care/patients/" in record_url
+    assert ADA_NHS in page.locator("#record").inner_text()
+    assert "Keeping well at home" in page.locator("#care-plans").inner_text()
+    _check_page(page, "nurse-patient", set())
+    assert errors == []
+    context.close()
+
+    # a clinician of another locality, at the same address: refused, nothing of Ada shown
+    context, page = _sign_in(browser, server, "gp.south", CARE_PASSWORD)
+    answer = page.goto(record_url)
+    assert answer is not None and answer.status == 403
+    assert "P0: Anything no rule allows is refused" in page.locator("#refused").inner_text()
+    assert ADA_NHS not in page.content() and page.locator("#record").count() == 0
+    _check_page(page, "gp-refused", set())
+    # ... unless they break the glass, stating why
+    page.fill("#reason", "Collapsed at the surgery, no record reachable")
+    page.click("text=Open by break-glass")
+    page.wait_for_load_state("networkidle")
+    assert ADA_NHS in page.locator("#record").inner_text()
+    assert "Opened by break-glass" in page.content()
     context.close()

@@ -377,6 +377,16 @@ def create_app(
             sign_in=sign_in,
             secure_cookie=settings.environment == "production",
         )
+        from .pages import add_care_pages
+
+        add_care_pages(
+            app,
+            workspace,
+            sessions=sessions,
+            settings=settings,
+            verify_token=verify_token,
+            now_of=now_of,
+        )
 
     def guard(session: Session, actor: Actor, action: Action, kind: Kind, **kwargs: Any):
         return check(

@@ -93,6 +93,21 @@ def page_path(page: Page, public: bool) -> str:
     return f"{base}/" if page.slug == "overview" else f"{base}/{page.slug}"
 
 
+CARE_PAGE = ("/care/worklists", "Worklists and care plans")
+"""The care plane's page for clinicians (``care.pages``), in the signed-in navigation."""
+
+
+def internal_pages(current: str) -> list[dict]:
+    """The signed-in navigation, ``current`` the path of the page shown."""
+    links = [(page_path(p, False), p.title) for p in PAGES] + [CARE_PAGE]
+    return [{"href": h, "title": t, "current": h == current} for h, t in links]
+
+
+def public_pages(current: str) -> list[dict]:
+    links = [(page_path(p, True), p.title) for p in PAGES]
+    return [{"href": h, "title": t, "current": h == current} for h, t in links]
+
+
 class Contexts:
     """The report's context for the latest finished run, internal and public, built on first
     use and kept until a newer run finishes."""
@@ -173,9 +188,8 @@ def add_dashboard(
         context = contexts.get(public)
         wanted = {s.id: s for s in context["sections"]}
         sections = [wanted[i] for i in page.sections if i in wanted]
-        pages = [
-            {"href": page_path(p, public), "title": p.title, "current": p is page} for p in PAGES
-        ]
+        here = page_path(page, public)
+        pages = public_pages(here) if public else internal_pages(here)
         html = render_page(
             {**context, "sections": sections},
             page_title=page.title,

@@ -263,7 +263,7 @@ def _outcomes_sections(ws: Workspace, run_id: str, fy: int, fmt: Formatter) -> l
     return _sections_of(outcomes.outcomes_parts(data, ws.place, fmt))
 
 
-def _environment() -> Environment:
+def environment() -> Environment:
     return Environment(
         loader=PackageLoader("oneplace.web", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -287,7 +287,7 @@ REPORT_PAGE = {
 def render_page(context: dict, **page: object) -> str:
     """The template rendered with ``context`` (``build_context``) and ``page`` (the keys of
     ``REPORT_PAGE``)."""
-    template = _environment().get_template(TEMPLATE)
+    template = environment().get_template(TEMPLATE)
     return template.render(**context, **page)
 
 
