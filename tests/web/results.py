@@ -54,7 +54,8 @@ DDL = {
     "people BIGINT, cost_gbp DECIMAL(38,2), cost_per_head DOUBLE",
     "population_health_summary": "run_id VARCHAR, fy INTEGER, dimension VARCHAR, "
     "group_code VARCHAR, people BIGINT, hfrs_scored BIGINT, hfrs_intermediate BIGINT, "
-    "hfrs_high BIGINT, charlson_mean DOUBLE",
+    "hfrs_high BIGINT, charlson_mean DOUBLE, charlson_3plus BIGINT, "
+    "high_intensity_users BIGINT, cost_gbp DECIMAL(38,2)",
     "high_intensity_users": "run_id VARCHAR, fy INTEGER, level VARCHAR, area_code VARCHAR, "
     "people BIGINT, hiu_people BIGINT, hiu_people_share DOUBLE, ae_share DOUBLE, "
     "emergency_admission_share DOUBLE, bed_day_share DOUBLE, cost_share DOUBLE",
@@ -228,6 +229,14 @@ SEGMENTS_2024 = [  # segment, name, people, cost
     (8, "Long decline from frailty and dementia", 18, "350000.00"),
 ]
 FRAILTY_2024 = [("85-89", 20, 20, 4, 2), ("90+", 5, 5, 1, 1), ("40-44", 413, 0, 0, 0)]
+UNITS_2024 = [  # dimension, code, people, scored, intermediate, high, charlson 3+, HIU, spend
+    ("locality", "NORTH", 215, 20, 4, 2, 30, 4, "300000.00"),
+    ("network", "N1", 215, 20, 4, 2, 30, 4, "300000.00"),
+    ("practice", "P1", 215, 20, 4, 2, 30, 4, "300000.00"),
+    ("locality", "SOUTH", 413, 5, 1, 1, 3, 2, "450000.00"),
+    ("network", "N2", 413, 5, 1, 1, 3, 2, "450000.00"),
+    ("practice", "P2", 413, 5, 1, 1, 3, 2, "450000.00"),
+]
 HIU_2024 = [  # level, area, people, users, shares (people, A&E, emergency, bed days, spend)
     ("place", "ALL", 628, 6, 0.0096, 0.16, 0.26, 0.3, 0.125),
     ("locality", "NORTH", 215, 4, 0.0186, 0.2, 0.3, 0.35, 0.15),
@@ -333,8 +342,25 @@ def insert_results(
             for band, people, scored, mid, high in FRAILTY_2024:
                 con.execute(
                     "INSERT INTO population_health_summary VALUES "
-                    "(?, 2024, 'age_band', ?, ?, ?, ?, ?, 0.5)",
+                    "(?, 2024, 'age_band', ?, ?, ?, ?, ?, 0.5, NULL, NULL, NULL)",
                     [run_id, band, people * scale, scored * scale, mid * scale, high * scale],
+                )
+            for dim, code, people, scored, mid, high, charlson, hiu, gbp in UNITS_2024:
+                con.execute(
+                    "INSERT INTO population_health_summary VALUES "
+                    "(?, 2024, ?, ?, ?, ?, ?, ?, 1.0, ?, ?, ?)",
+                    [
+                        run_id,
+                        dim,
+                        code,
+                        people * scale,
+                        scored * scale,
+                        mid * scale,
+                        high * scale,
+                        charlson * scale,
+                        hiu * scale,
+                        Decimal(gbp) * scale,
+                    ],
                 )
         if "high_intensity_users" in tables:
             for level, area, people, users, *shares in HIU_2024:

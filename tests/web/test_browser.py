@@ -178,6 +178,11 @@ def test_every_role_signs_in_and_every_page_draws_the_reports_numbers(
             shown = set(page.locator("section").evaluate_all("s => s.map(e => e.id)"))
             assert shown == set(dashboard_page.sections) & ids
             _check_page(page, f"{role}-{dashboard_page.slug}", shown)
+        if role is Role.ANALYST:
+            for locality in ws.place.localities:
+                errors += _visit(page, f"{server}/localities/{locality.code}")
+                assert page.locator(f"section#locality-{locality.code}").count() == 1
+                _check_page(page, f"{role}-locality-{locality.code}", {f"locality-{locality.code}"})
         assert errors == [], f"{role}: {errors}"
         context.close()
 
@@ -194,6 +199,9 @@ def test_public_pages_in_a_tablet_sized_window(server: str, browser, ws: Workspa
         _check_page(page, f"public-{dashboard_page.slug}", shown)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 820, f"public {dashboard_page.slug} scrolls sideways: {width}px"
+    for locality in ws.place.localities:
+        errors += _visit(page, f"{server}/public/localities/{locality.code}")
+        _check_page(page, f"public-locality-{locality.code}", {f"locality-{locality.code}"})
     page.goto(server + "/public/")
     assert _kpi(page, "people").startswith(public["headline"]["people"])
     assert re.search(re.escape(public["disclosure"]), page.content())

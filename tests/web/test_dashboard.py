@@ -154,3 +154,27 @@ def test_a_workspace_without_results_says_what_to_run(
     care.engine.dispose()
     assert answer.status_code == 503
     assert "oneplace run" in answer.text
+
+
+def test_a_locality_page_sets_its_practices_beside_their_network(client: TestClient) -> None:
+    sign_in(client)
+    page = client.get("/localities/NORTH")
+    assert page.status_code == 200
+    assert re.findall(r'<section id="([^"]+)"', page.text) == ["locality-NORTH"]
+    assert 'aria-current="page">Localities' in page.text
+    assert 'href="/localities/SOUTH">Southbank' in page.text
+    rows = list(csv.reader(io.StringIO(client.get("/data/locality-NORTH/1.csv").text)))
+    assert rows[0][:5] == ["Network or practice", "Code", "People", "Spend", "Spend per head"]
+    practice = next(r for r in rows if r[1] == "P1")
+    # 215 people, £300,000: £1,395.35 a head; 4 high-intensity users; 6 of 20 scored frail
+    assert practice[2:7] == ["215", "£300,000", "£1,395.35", "4", "30.0%"]
+    assert client.get("/localities/NOWHERE").status_code == 404
+
+
+def test_a_public_locality_page_controls_its_small_counts(client: TestClient) -> None:
+    rows = list(csv.reader(io.StringIO(client.get("/public/data/locality-SOUTH/1.csv").text)))
+    practice = next(r for r in rows if r[1] == "P2")
+    # 413 people rounded to 415; 2 high-intensity users and the frail share of 5 suppressed
+    assert practice[2] == "415" and practice[5] == "*" and practice[6] == "*"
+    assert practice[4] == "£1,089.59"  # £450,000 over the true 413
+    assert client.get("/public/localities/SOUTH").status_code == 200

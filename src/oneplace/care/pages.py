@@ -60,6 +60,7 @@ def add_care_pages(
     """Add ``/care/worklists`` and ``/care/patients/{id}`` (with its break-glass form)."""
     template = environment().get_template("care.html.j2")
     localities = {loc.code: loc.name for loc in ws.place.localities}
+    first_locality = ws.place.localities[0].code if ws.place.localities else None
     names = {o.code: o.name for o in ws.place.organisations}
     names |= {p.code: p.name for p in ws.place.practices}
 
@@ -83,7 +84,7 @@ def add_care_pages(
         html = template.render(
             place=ws.place.name,
             title=title,
-            pages=internal_pages(current=CARE_PATH),
+            pages=internal_pages(CARE_PATH, first_locality),
             user=user,
             **{**context, **parts},
         )

@@ -31,8 +31,9 @@ from markupsafe import escape
 
 from ..errors import WorkspaceError
 from ..workspace import Workspace
-from .formatting import INTERNAL, PUBLIC
-from .report import build_context, render_page
+from .formatting import INTERNAL, PUBLIC, Formatter
+from .localities import locality_part, read_units
+from .report import Section, build_context, render_page, sections_of
 from .results import latest_run_id
 
 COOKIE = "oneplace_session"
@@ -97,15 +98,40 @@ CARE_PAGE = ("/care/worklists", "Worklists and care plans")
 """The care plane's page for clinicians (``care.pages``), in the signed-in navigation."""
 
 
-def internal_pages(current: str) -> list[dict]:
+LOCALITIES = "Localities"
+
+
+def _links(public: bool, current: str, localities: str | None) -> list[dict]:
+    base = "/public" if public else ""
+    links = [(page_path(p, public), p.title) for p in PAGES]
+    if localities is not None:
+        links.append((f"{base}/localities/{localities}", LOCALITIES))
+    if not public:
+        links.append(CARE_PAGE)
+
+    def here(href: str) -> bool:
+        on_locality = "/localities/" in current and href.startswith(f"{base}/localities/")
+        return href == current or on_locality
+
+    return [{"href": h, "title": t, "current": here(h)} for h, t in links]
+
+
+def internal_pages(current: str, first_locality: str | None = None) -> list[dict]:
     """The signed-in navigation, ``current`` the path of the page shown."""
-    links = [(page_path(p, False), p.title) for p in PAGES] + [CARE_PAGE]
-    return [{"href": h, "title": t, "current": h == current} for h, t in links]
+    return _links(False, current, first_locality)
 
 
-def public_pages(current: str) -> list[dict]:
-    links = [(page_path(p, True), p.title) for p in PAGES]
-    return [{"href": h, "title": t, "current": h == current} for h, t in links]
+def public_pages(current: str, first_locality: str | None = None) -> list[dict]:
+    return _links(True, current, first_locality)
+
+
+def locality_sections(ws: Workspace, run_id: str, fmt: Formatter) -> dict[str, Section]:
+    """Each locality's page section (``localities``), by locality code, in place order."""
+    with ws.connect(read_only=True) as con:
+        fy = con.execute("SELECT max(fy) FROM spend WHERE run_id = ?", [run_id]).fetchone()[0]
+        units = read_units(con, run_id, fy)
+    parts = [locality_part(units, ws.place, loc.code, fmt, fy) for loc in ws.place.localities]
+    return {loc.code: s for loc, s in zip(ws.place.localities, sections_of(parts), strict=True)}
 
 
 class Contexts:
@@ -122,7 +148,9 @@ class Contexts:
         key = (run_id, public)
         with self._lock:
             if key not in self._kept:
-                context = build_context(self.ws, PUBLIC if public else INTERNAL)
+                fmt = PUBLIC if public else INTERNAL
+                context = build_context(self.ws, fmt)
+                context["locality_sections"] = locality_sections(self.ws, run_id, fmt)
                 self._kept = {k: v for k, v in self._kept.items() if k[0] == run_id}
                 self._kept[key] = context
             return self._kept[key]
@@ -178,6 +206,7 @@ def add_dashboard(
     token belongs to (None if invalid), ``sign_in(username, password)`` issues a token (None
     for a wrong password or a disabled user)."""
     contexts = Contexts(ws)
+    first_locality = ws.place.localities[0].code if ws.place.localities else None
     plotly_js = (files("plotly") / "package_data" / "plotly.min.js").read_bytes()
 
     def user_of(request: Request) -> str | None:
@@ -189,7 +218,7 @@ def add_dashboard(
         wanted = {s.id: s for s in context["sections"]}
         sections = [wanted[i] for i in page.sections if i in wanted]
         here = page_path(page, public)
-        pages = public_pages(here) if public else internal_pages(here)
+        pages = _links(public, here, first_locality)
         html = render_page(
             {**context, "sections": sections},
             page_title=page.title,
@@ -217,6 +246,40 @@ def add_dashboard(
     for page in PAGES:
         add_page(page)
 
+    def locality_page(code: str, public: bool, user: str | None) -> HTMLResponse:
+        context = contexts.get(public)
+        section = context["locality_sections"].get(code)
+        if section is None:
+            return HTMLResponse("no such locality", status_code=404)
+        base = "/public" if public else ""
+        here = f"{base}/localities/{code}"
+        html = render_page(
+            {**context, "sections": [section]},
+            page_title=f"{LOCALITIES}: {section.title}",
+            pages=_links(public, here, first_locality),
+            subpages=[
+                {"href": f"{base}/localities/{c}", "title": s.title, "current": c == code}
+                for c, s in context["locality_sections"].items()
+            ],
+            subpages_label=LOCALITIES,
+            user=user,
+            show_cards=False,
+            csv_base=f"{base}/data",
+            plotly_src=PLOTLY_PATH,
+        )
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+    @app.get("/localities/{code}", include_in_schema=False)
+    def internal_locality(request: Request, code: str) -> Response:
+        user = user_of(request)
+        if user is None:
+            return RedirectResponse("/sign-in", status_code=303)
+        return locality_page(code, False, user)
+
+    @app.get("/public/localities/{code}", include_in_schema=False)
+    def public_locality(code: str) -> Response:
+        return locality_page(code, True, None)
+
     @app.exception_handler(WorkspaceError)
     def _no_results(_request: Request, error: WorkspaceError) -> HTMLResponse:
         return HTMLResponse(
@@ -228,7 +291,8 @@ def add_dashboard(
 
     def table_csv(section_id: str, number: int, public: bool) -> Response:
         context = contexts.get(public)
-        section = next((s for s in context["sections"] if s.id == section_id), None)
+        sections = [*context["sections"], *context["locality_sections"].values()]
+        section = next((s for s in sections if s.id == section_id), None)
         if section is None or not 1 <= number <= len(section.tables):
             return Response("no such table\n", status_code=404, media_type="text/plain")
         name = f"{section_id}-{number}{'-public' if public else ''}.csv"

@@ -235,7 +235,7 @@ def _health_sections(ws: Workspace, run_id: str, fy: int, fmt: Formatter) -> lis
     ]
 
 
-def _sections_of(parts: list[money.Part]) -> list[Section]:
+def sections_of(parts: list[money.Part]) -> list[Section]:
     """Page sections from parts (a part without data says so in its lead and has no chart)."""
     return [
         Section(
@@ -253,14 +253,14 @@ def _money_sections(ws: Workspace, run_id: str, fy: int, fmt: Formatter) -> list
     """Budget and spend, fair shares, spend by month, concentration, projection, settlement."""
     with ws.connect(read_only=True) as con:
         data = money.read_money(con, run_id, fy)
-    return _sections_of(money.money_parts(data, ws.place, fmt))
+    return sections_of(money.money_parts(data, ws.place, fmt))
 
 
 def _outcomes_sections(ws: Workspace, run_id: str, fy: int, fmt: Formatter) -> list[Section]:
     """The scorecard, indicators by locality, funnel plots, SPC, inequality and the payout."""
     with ws.connect(read_only=True) as con:
         data = outcomes.read_outcomes(con, run_id, fy)
-    return _sections_of(outcomes.outcomes_parts(data, ws.place, fmt))
+    return sections_of(outcomes.outcomes_parts(data, ws.place, fmt))
 
 
 def environment() -> Environment:
