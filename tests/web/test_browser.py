@@ -84,10 +84,15 @@ def server(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         session.commit()
         CareWorld(session, ws)  # patients, a worklist and a care plan for the care pages
     care.engine.dispose()
+    yield from _serve(ws.path)
+
+
+def _serve(workspace: Path) -> Iterator[str]:
+    """``oneplace serve`` on a free port until the caller is done; yields its base URL."""
     port = _free_port()
     exe = Path(sys.executable).with_name("oneplace")
     process = subprocess.Popen(
-        [str(exe), "serve", str(ws.path), "--port", str(port)],
+        [str(exe), "serve", str(workspace), "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env=os.environ.copy(),
@@ -252,3 +257,72 @@ def test_a_clinician_without_a_relationship_cannot_open_a_record_through_the_ui(
     assert ADA_NHS in page.locator("#record").inner_text()
     assert "Opened by break-glass" in page.content()
     context.close()
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Workspace]]:
+    """``oneplace demo`` of a small synthetic place (every engine, the care plane's worklists
+    and demo sign-ins), served."""
+    from typer.testing import CliRunner
+
+    from oneplace.cli import app
+
+    for name in ("ENVIRONMENT", "DATABASE_URL", "TOKEN_SECRET", "PSEUDONYM_SECRET"):
+        monkeypatch.delenv(f"ONEPLACE_{name}", raising=False)
+    made = CliRunner().invoke(
+        app, ["demo", "--people", "3000", "--dir", str(tmp_path), "--no-serve"]
+    )
+    assert made.exit_code == 0, made.output
+    ws = Workspace.open(tmp_path / "workspace")
+    for base in _serve(ws.path):
+        yield base, ws
+
+
+def test_the_demo_place_draws_every_chart_of_every_page(demo, browser) -> None:
+    from oneplace.care.demo import read_sign_ins
+
+    server, ws = demo
+    internal = build_context(ws, INTERNAL)
+    with_charts = {s.id for s in internal["sections"] if str(s.figure)}
+    assert {"outcomes", "outcomes-practices", "settlement", "projection"} <= with_charts
+    sign_ins = {role: (user, password) for user, role, password in read_sign_ins(ws.path)}
+    context, page = _sign_in(browser, server, *sign_ins["analyst"])
+    errors: list[str] = []
+    assert _kpi(page, "people").startswith(internal["headline"]["people"])
+    assert _kpi(page, "total").startswith(internal["headline"]["total_m"])
+    for dashboard_page in PAGES:
+        errors += _visit(page, server + page_path(dashboard_page, False))
+        shown = set(page.locator("section").evaluate_all("s => s.map(e => e.id)"))
+        assert shown == set(dashboard_page.sections) & {s.id for s in internal["sections"]}
+        for section in shown & with_charts:
+            assert page.locator(f"section#{section} svg.main-svg").count(), section
+        _check_page(page, f"demo-{dashboard_page.slug}", shown)
+    # every chart's table is one click away
+    view = page.locator("section#outcomes-incentive details.table-view")
+    assert not view.locator("table").first.is_visible()
+    view.locator("summary").click()
+    assert view.locator("table").first.is_visible()
+    for locality in ws.place.localities:
+        errors += _visit(page, f"{server}/localities/{locality.code}")
+        assert page.locator(f"section#locality-{locality.code} svg.main-svg").count()
+        _check_page(page, f"demo-locality-{locality.code}", {f"locality-{locality.code}"})
+    assert errors == []
+    context.close()
+
+    # a locality's GP works through its worklist to a patient's record
+    gp = next(user for user, role, _ in read_sign_ins(ws.path) if role == "gp")
+    context, page = _sign_in(browser, server, gp, sign_ins_by_user(ws)[gp])
+    errors = _visit(page, f"{server}/care/worklists")
+    _check_page(page, "demo-worklists", set())
+    page.locator("section table tbody a").first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#record").count() == 1
+    _check_page(page, "demo-patient", set())
+    assert errors == []
+    context.close()
+
+
+def sign_ins_by_user(ws: Workspace) -> dict[str, str]:
+    from oneplace.care.demo import read_sign_ins
+
+    return {user: password for user, _role, password in read_sign_ins(ws.path)}

@@ -227,6 +227,7 @@ def add_dashboard(
             show_cards=page.cards,
             csv_base="/public/data" if public else "/data",
             plotly_src=PLOTLY_PATH,
+            tables_collapsed=True,  # a glance first; each chart's table one click away
         )
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
@@ -266,6 +267,7 @@ def add_dashboard(
             show_cards=False,
             csv_base=f"{base}/data",
             plotly_src=PLOTLY_PATH,
+            tables_collapsed=True,  # a glance first; each chart's table one click away
         )
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 

@@ -280,6 +280,7 @@ REPORT_PAGE = {
     "show_cards": True,
     "csv_base": None,  # the tables are on the page; a file has no server to download from
     "plotly_src": None,  # plotly.js inlined: the page works offline
+    "tables_collapsed": False,  # a report is read, and printed, with its tables open
 }
 """What the shared template needs to render the report (the dashboard passes its own)."""
 
