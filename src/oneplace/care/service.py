@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -94,7 +95,10 @@ def worker_app() -> FastAPI:
     ws = Workspace.open(Path(os.environ[WORKSPACE_ENV]))
     settings = settings_for(ws.path)
     engine = db.engine_for(settings.url, pool_pre_ping=True)
-    return create_app(settings, db.session_factory(engine), workspace=ws)
+    app = create_app(settings, db.session_factory(engine), workspace=ws)
+    # the dashboard's pages of the latest run, built while the first visitor is on the way
+    threading.Thread(target=app.state.dashboard.warm, daemon=True).start()
+    return app
 
 
 def run_uvicorn(factory: str, host: str, port: int, workers: int, log_level: str) -> None:

@@ -143,6 +143,16 @@ class Contexts:
         self._lock = threading.Lock()
         self._kept: dict[tuple[str, bool], dict] = {}
 
+    def warm(self) -> None:
+        """Build the latest run's contexts now (the service starts this in the background,
+        so the first visitor does not wait for it); a workspace without results is left to
+        say so when a page is asked for."""
+        try:
+            for public in (False, True):
+                self.get(public)
+        except WorkspaceError:
+            pass
+
     def get(self, public: bool) -> dict:
         run_id = latest_run_id(self.ws)
         key = (run_id, public)
@@ -204,8 +214,10 @@ def add_dashboard(
 ) -> None:
     """Add the dashboard's routes to ``app``: ``user_of_token(token)`` names the active user a
     token belongs to (None if invalid), ``sign_in(username, password)`` issues a token (None
-    for a wrong password or a disabled user)."""
+    for a wrong password or a disabled user). The pages' ``Contexts`` are ``app.state.
+    dashboard``."""
     contexts = Contexts(ws)
+    app.state.dashboard = contexts
     first_locality = ws.place.localities[0].code if ws.place.localities else None
     plotly_js = (files("plotly") / "package_data" / "plotly.min.js").read_bytes()
 
