@@ -121,10 +121,6 @@ def internal_pages(current: str, first_locality: str | None = None) -> list[dict
     return _links(False, current, first_locality)
 
 
-def public_pages(current: str, first_locality: str | None = None) -> list[dict]:
-    return _links(True, current, first_locality)
-
-
 def locality_sections(ws: Workspace, run_id: str, fmt: Formatter) -> dict[str, Section]:
     """Each locality's page section (``localities``), by locality code, in place order."""
     with ws.connect(read_only=True) as con:
