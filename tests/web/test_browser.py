@@ -307,6 +307,7 @@ def test_the_demo_place_draws_every_chart_of_every_page(demo, browser) -> None:
     for locality in ws.place.localities:
         errors += _visit(page, f"{server}/localities/{locality.code}")
         assert page.locator(f"section#locality-{locality.code} svg.main-svg").count()
+        assert page.locator(f"section#locality-{locality.code}-outcomes table").count()
         _check_page(page, f"demo-locality-{locality.code}", {f"locality-{locality.code}"})
     assert errors == []
     context.close()

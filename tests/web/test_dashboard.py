@@ -21,7 +21,7 @@ from oneplace.web.formatting import INTERNAL, PUBLIC
 from oneplace.web.report import build_context
 from oneplace.workspace import Workspace
 
-from .test_report import kpi
+from .test_report import kpi, table_row
 
 PASSWORD = "a long enough password"
 
@@ -178,3 +178,30 @@ def test_a_public_locality_page_controls_its_small_counts(client: TestClient) ->
     assert practice[2] == "415" and practice[5] == "*" and practice[6] == "*"
     assert practice[4] == "£1,089.59"  # £450,000 over the true 413
     assert client.get("/public/localities/SOUTH").status_code == 200
+
+
+def test_a_locality_page_shows_its_practices_outcomes_as_the_outcomes_page_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .test_outcomes_section import NON_ELECTIVE, _workspace
+
+    ws = _workspace(tmp_path, framework=True)
+    app, care = _app(ws, monkeypatch)
+    with TestClient(app) as client:
+        sign_in(client)
+        page = client.get("/localities/SOUTH").text
+        public = client.get("/public/localities/NORTH").text
+    care.engine.dispose()
+    assert re.findall(r'<section id="([^"]+)"', page) == [
+        "locality-SOUTH",
+        "locality-SOUTH-outcomes",
+    ]
+    caption = f"{NON_ELECTIVE}: practices of Southbank, 2024/25"
+    row = table_row(page, caption, "Quay Practice")
+    # 37 admissions of 413 people: 89.6 per 1,000, far above the place (chance p < 0.001)
+    assert row[1:3] == ["37", "413"] and row[3] == "89.6" and row[-1] == "High (0.001)"
+    assert "Hill Surgery" not in page.split('id="locality-SOUTH-outcomes"')[1]
+    # the public page: Hill Surgery's 3 admissions suppressed, so its value is withheld too
+    north_caption = f"{NON_ELECTIVE}: practices of Northgate &amp; Hill, 2024/25"
+    north = table_row(public, north_caption, "Hill Surgery")
+    assert north[1] == "*" and north[3] == "*"

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
+from itertools import chain
 from typing import Any
 
 from fastapi import FastAPI, Form, Request
@@ -32,7 +33,8 @@ from markupsafe import escape
 from ..errors import WorkspaceError
 from ..workspace import Workspace
 from .formatting import INTERNAL, PUBLIC, Formatter
-from .localities import locality_part, read_units
+from .localities import locality_part, practice_outcomes_part, read_units
+from .outcomes import read_outcomes
 from .report import Section, build_context, render_page, sections_of
 from .results import latest_run_id
 
@@ -121,13 +123,19 @@ def internal_pages(current: str, first_locality: str | None = None) -> list[dict
     return _links(False, current, first_locality)
 
 
-def locality_sections(ws: Workspace, run_id: str, fmt: Formatter) -> dict[str, Section]:
-    """Each locality's page section (``localities``), by locality code, in place order."""
+def locality_sections(ws: Workspace, run_id: str, fmt: Formatter) -> dict[str, list[Section]]:
+    """Each locality's page sections (``localities``), by locality code, in place order: its
+    networks and practices, then its practices' outcomes when the run has them."""
     with ws.connect(read_only=True) as con:
         fy = con.execute("SELECT max(fy) FROM spend WHERE run_id = ?", [run_id]).fetchone()[0]
         units = read_units(con, run_id, fy)
-    parts = [locality_part(units, ws.place, loc.code, fmt, fy) for loc in ws.place.localities]
-    return {loc.code: s for loc, s in zip(ws.place.localities, sections_of(parts), strict=True)}
+        outcomes = read_outcomes(con, run_id, fy)
+    out = {}
+    for loc in ws.place.localities:
+        parts = [locality_part(units, ws.place, loc.code, fmt, fy)]
+        practices = practice_outcomes_part(outcomes, ws.place, loc.code, fmt)
+        out[loc.code] = sections_of(parts if practices is None else [*parts, practices])
+    return out
 
 
 class Contexts:
@@ -257,17 +265,17 @@ def add_dashboard(
 
     def locality_page(code: str, public: bool, user: str | None) -> HTMLResponse:
         context = contexts.get(public)
-        section = context["locality_sections"].get(code)
-        if section is None:
+        sections = context["locality_sections"].get(code)
+        if sections is None:
             return HTMLResponse("no such locality", status_code=404)
         base = "/public" if public else ""
         here = f"{base}/localities/{code}"
         html = render_page(
-            {**context, "sections": [section]},
-            page_title=f"{LOCALITIES}: {section.title}",
+            {**context, "sections": sections},
+            page_title=f"{LOCALITIES}: {sections[0].title}",
             pages=_links(public, here, first_locality),
             subpages=[
-                {"href": f"{base}/localities/{c}", "title": s.title, "current": c == code}
+                {"href": f"{base}/localities/{c}", "title": s[0].title, "current": c == code}
                 for c, s in context["locality_sections"].items()
             ],
             subpages_label=LOCALITIES,
@@ -301,7 +309,7 @@ def add_dashboard(
 
     def table_csv(section_id: str, number: int, public: bool) -> Response:
         context = contexts.get(public)
-        sections = [*context["sections"], *context["locality_sections"].values()]
+        sections = [*context["sections"], *chain(*context["locality_sections"].values())]
         section = next((s for s in sections if s.id == section_id), None)
         if section is None or not 1 <= number <= len(section.tables):
             return Response("no such table\n", status_code=404, media_type="text/plain")

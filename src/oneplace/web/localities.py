@@ -6,7 +6,9 @@ networks and its practices (people registered, the year's spend on them, high-in
 of A&E, frailty on the Hospital Frailty Risk Score among the people it scores, and three or
 more Charlson conditions), so they add up to the locality figures on the other pages. Rates
 are computed from the counts, and on a public page every count passes disclosure control and a
-rate of a suppressed count is withheld (``Formatter``).
+rate of a suppressed count is withheld (``Formatter``). Below them, each outcome indicator of
+the outcomes page's funnel plots for the locality's practices, with limits and comparison with
+the whole place: the same rows and cells as the outcomes page's tables (``outcomes``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from ..place import Place
 from .figures import NHS_BLUE, NHS_DARK_BLUE, NHS_GREY, NHS_LIGHT_BLUE, NHS_TEXT
 from .formatting import Formatter, fy_label
 from .money import Part
+from .outcomes import Outcomes
+from .outcomes.comparison import unit_table
+from .outcomes.funnels import FUNNEL_STATISTICS
+from .outcomes.results import _at, _place_row, indicator_order, values_frame
 from .sections import Table
 
 COUNTS = ["people", "hiu", "frail", "hfrs_scored", "charlson_3plus"]
@@ -187,4 +193,39 @@ def locality_part(
         lead,
         locality_figure(drawn),
         [locality_table(frame, fmt, fy)],
+    )
+
+
+def practice_outcomes_part(
+    data: Outcomes, place: Place, locality: str, fmt: Formatter
+) -> Part | None:
+    """The outcomes page's practice tables, for ``locality``'s practices only (None when the
+    run has no practice values)."""
+    inds = indicator_order(place, set(data.values["indicator_id"]))
+    if not inds:
+        return None
+    frame = values_frame(data, place, inds)
+    practices = _at(frame, "practice", data.fy)
+    networks = {n.code for n in place.networks if n.locality == locality}
+    codes = {p.code for p in place.practices if p.network in networks}
+    name = next(loc.name for loc in place.localities if loc.code == locality)
+    tables = []
+    for ind in inds:
+        if ind.statistic not in FUNNEL_STATISTICS:
+            continue
+        rows = practices[(practices["indicator_id"] == ind.id) & practices["unit_code"].isin(codes)]
+        if len(rows):
+            caption = f"{ind.name}: practices of {name}, {fy_label(data.fy)}"
+            place_row = _place_row(frame, ind, data.fy)
+            tables.append(
+                unit_table(rows.sort_values("label"), place_row, ind, fmt, caption, "Practice")
+            )
+    if not tables:
+        return None
+    lead = (
+        f"Each indicator for the practices of {name}, with 95% limits, compared with the whole "
+        "place (as in the outcomes page's funnel plots)."
+    )
+    return Part(
+        f"locality-{locality}-outcomes", f"{name}: outcomes by practice", lead, None, tables
     )
