@@ -136,13 +136,17 @@ def _visit(page, url: str) -> list[str]:
 
 
 def _charts_drawn(page, label: str, sections: set[str]) -> None:
-    """Every Plotly chart in ``sections`` has drawn its SVG."""
+    """Every Plotly chart in ``sections``, brought to the screen (the dashboard draws a chart
+    as it comes near it), draws its SVG."""
     for section in sections:
-        charts = page.locator(f"section#{section} .js-plotly-plot")
-        if charts.count():
-            assert page.locator(f"section#{section} .js-plotly-plot svg.main-svg").count(), (
-                f"{label}: the chart of {section} did not draw"
-            )
+        charts = page.locator(f"section#{section} .plotly-graph-div")
+        for n in range(charts.count()):
+            chart = charts.nth(n)
+            chart.scroll_into_view_if_needed()
+            try:
+                chart.locator("svg.main-svg").first.wait_for(state="attached", timeout=10_000)
+            except sync_api.TimeoutError:
+                raise AssertionError(f"{label}: chart {n + 1} of {section} did not draw") from None
 
 
 def _check_page(page, label: str, sections: set[str]) -> None:
@@ -294,7 +298,7 @@ def test_the_demo_place_draws_every_chart_of_every_page(demo, browser) -> None:
 
     server, ws = demo
     internal = build_context(ws, INTERNAL)
-    with_charts = {s.id for s in internal["sections"] if str(s.figure)}
+    with_charts = {s.id for s in internal["sections"] if s.figure}
     assert {"outcomes", "outcomes-practices", "settlement", "projection"} <= with_charts
     sign_ins = {role: (user, password) for user, role, password in read_sign_ins(ws.path)}
     context, page = _sign_in(browser, server, *sign_ins["analyst"])
@@ -305,8 +309,9 @@ def test_the_demo_place_draws_every_chart_of_every_page(demo, browser) -> None:
         errors += _visit(page, server + page_path(dashboard_page, False))
         shown = set(page.locator("section").evaluate_all("s => s.map(e => e.id)"))
         assert shown == set(dashboard_page.sections) & {s.id for s in internal["sections"]}
-        for section in shown & with_charts:
-            assert page.locator(f"section#{section} svg.main-svg").count(), section
+        assert shown & with_charts == {
+            s for s in shown if page.locator(f"section#{s} .plotly-graph-div").count()
+        }
         _check_page(page, f"demo-{dashboard_page.slug}", shown)
     # every chart's table is one click away
     view = page.locator("section#outcomes-incentive details.table-view")
@@ -315,7 +320,7 @@ def test_the_demo_place_draws_every_chart_of_every_page(demo, browser) -> None:
     assert view.locator("table").first.is_visible()
     for locality in ws.place.localities:
         errors += _visit(page, f"{server}/localities/{locality.code}")
-        assert page.locator(f"section#locality-{locality.code} svg.main-svg").count()
+        assert page.locator(f"section#locality-{locality.code} .plotly-graph-div").count()
         assert page.locator(f"section#locality-{locality.code}-outcomes table").count()
         _check_page(page, f"demo-locality-{locality.code}", {f"locality-{locality.code}"})
     assert errors == []

@@ -244,6 +244,7 @@ def add_dashboard(
             csv_base="/public/data" if public else "/data",
             plotly_src=PLOTLY_PATH,
             tables_collapsed=True,  # a glance first; each chart's table one click away
+            lazy_charts=True,  # charts drawn as they come near the screen
         )
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
@@ -284,6 +285,7 @@ def add_dashboard(
             csv_base=f"{base}/data",
             plotly_src=PLOTLY_PATH,
             tables_collapsed=True,  # a glance first; each chart's table one click away
+            lazy_charts=True,  # charts drawn as they come near the screen
         )
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 

@@ -281,6 +281,7 @@ REPORT_PAGE = {
     "csv_base": None,  # the tables are on the page; a file has no server to download from
     "plotly_src": None,  # plotly.js inlined: the page works offline
     "tables_collapsed": False,  # a report is read, and printed, with its tables open
+    "lazy_charts": False,  # every chart drawn at once: a report is printed whole
 }
 """What the shared template needs to render the report (the dashboard passes its own)."""
 
