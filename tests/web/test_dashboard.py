@@ -205,3 +205,13 @@ def test_a_locality_page_shows_its_practices_outcomes_as_the_outcomes_page_does(
     north_caption = f"{NON_ELECTIVE}: practices of Northgate &amp; Hill, 2024/25"
     north = table_row(public, north_caption, "Hill Surgery")
     assert north[1] == "*" and north[3] == "*"
+
+
+def test_pages_stand_while_a_run_holds_the_store(client: TestClient, ws: Workspace) -> None:
+    with ws.connect():  # a writer holds the store, as `oneplace run` does; nothing built yet
+        busy = client.get("/public/")
+    assert busy.status_code == 503 and "busy" in busy.text
+    before = client.get("/public/money").text
+    with ws.connect():
+        during = client.get("/public/money")
+    assert during.status_code == 200 and during.text == before

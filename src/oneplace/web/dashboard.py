@@ -26,6 +26,7 @@ from importlib.resources import files
 from itertools import chain
 from typing import Any
 
+import duckdb
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import escape
@@ -158,7 +159,18 @@ class Contexts:
             pass
 
     def get(self, public: bool) -> dict:
-        run_id = latest_run_id(self.ws)
+        try:
+            run_id = latest_run_id(self.ws)
+        except duckdb.Error as error:
+            # The store is locked by a process writing it (``oneplace run``): the pages of the
+            # run already built stand until it finishes.
+            with self._lock:
+                kept = [v for (_, p), v in self._kept.items() if p == public]
+            if kept:
+                return kept[0]
+            raise WorkspaceError(
+                f"{self.ws.path}: the store is busy ({error}); try again when it is free"
+            ) from None
         key = (run_id, public)
         with self._lock:
             if key not in self._kept:
