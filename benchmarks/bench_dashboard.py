@@ -40,6 +40,7 @@ from rich.table import Table
 
 from oneplace.care.demo import read_sign_ins
 from oneplace.web.dashboard import PAGES, page_path
+from oneplace.web.pdf import HEADLESS_FLAGS
 from oneplace.workspace import Workspace
 
 console = Console(width=170)
@@ -104,18 +105,11 @@ def in_browser(
     first screen drawn, and until every chart is drawn (scrolling down to each in turn)."""
     from playwright.sync_api import sync_playwright
 
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ]
     out: dict[str, tuple[list[float], list[float]]] = {}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=list(HEADLESS_FLAGS)
+        )
         page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
         page.goto(f"{base}/sign-in")
         page.fill("#username", sign_in[0])

@@ -4,6 +4,13 @@ session for the whole test session (started only when a Spark test asks for it).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -207,3 +214,49 @@ def shared_data() -> Path:
     if not data.is_dir():
         pytest.skip("shared reference data (../shared/data) is absent")
     return data
+
+
+# -- a served oneplace, for the tests that talk to it over HTTP --------------------------------
+ONEPLACE = Path(sys.executable).with_name("oneplace")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def _serving(args: list[str], start_within: float = 30) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``oneplace ARGS --port P`` running until the block ends; yields its base URL and the
+    process once ``/health`` answers (the test fails with its output if it stops first)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(ONEPLACE), *args, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=os.environ.copy(),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + start_within
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/health", timeout=1):
+                    break
+            except OSError:
+                assert process.poll() is None, process.stdout.read().decode()  # type: ignore[union-attr]
+                assert time.monotonic() < deadline, f"oneplace {args[0]} did not serve in time"
+                time.sleep(0.2)
+        yield base, process
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def serving():
+    """``serving(ARGS, start_within=30)``: ``oneplace ARGS --port P`` (``serve``, ``demo``) on a
+    free loopback port while the ``with`` block runs, yielding its base URL and process once
+    ``/health`` answers."""
+    return _serving

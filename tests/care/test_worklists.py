@@ -252,13 +252,12 @@ def _children(pid: int) -> list[int]:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve_migrates_the_workspace_database_and_answers(
-    tmp_path: Path, tiny_place_file: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+    tmp_path: Path,
+    tiny_place_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    workers: int,
+    serving,
 ):
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
     import urllib.request
 
     from oneplace.workspace import Workspace
@@ -266,35 +265,12 @@ def test_serve_migrates_the_workspace_database_and_answers(
     for name in ("ENVIRONMENT", "DATABASE_URL", "TOKEN_SECRET", "PSEUDONYM_SECRET"):
         monkeypatch.delenv(f"ONEPLACE_{name}", raising=False)
     ws = Workspace.create(tmp_path / "ws", tiny_place_file)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    exe = Path(sys.executable).with_name("oneplace")
-    server = subprocess.Popen(
-        [str(exe), "serve", str(ws.path), "--port", str(port), "--workers", str(workers)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=os.environ.copy(),
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as r:
-                    assert r.status == 200
-                    break
-            except OSError:
-                assert server.poll() is None, server.stdout.read().decode()
-                assert time.monotonic() < deadline, "the server did not start in 30 s"
-                time.sleep(0.2)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/openapi.json", timeout=5) as r:
+    with serving(["serve", str(ws.path), "--workers", str(workers)]) as (base, server):
+        with urllib.request.urlopen(f"{base}/openapi.json", timeout=5) as r:
             assert "/fhir/CarePlan" in r.read().decode()
         if workers > 1 and Path("/proc").is_dir():
             # uvicorn's supervisor and its workers (spawned, so a resource tracker may join)
             assert len(_children(server.pid)) >= workers
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     with sqlite3.connect(ws.path / "care.db") as con:
         (revision,) = con.execute("SELECT version_num FROM alembic_version").fetchone()
         organisations = {row[0] for row in con.execute("SELECT code FROM organisations")}

@@ -51,39 +51,15 @@ def test_demo_twice_in_the_same_folder_starts_afresh(tmp_path: Path):
 
 
 def test_demo_ends_by_serving_the_dashboard_with_its_demo_sign_ins(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, serving
 ):
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
     import urllib.parse
     import urllib.request
 
     for name in ("ENVIRONMENT", "DATABASE_URL", "TOKEN_SECRET", "PSEUDONYM_SECRET"):
         monkeypatch.delenv(f"ONEPLACE_{name}", raising=False)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    exe = Path(sys.executable).with_name("oneplace")
-    demo = subprocess.Popen(
-        [str(exe), "demo", "--people", "1000", "--dir", str(tmp_path), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=os.environ.copy(),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=1):
-                    break
-            except OSError:
-                assert demo.poll() is None, demo.stdout.read().decode()
-                assert time.monotonic() < deadline, "the demo did not serve within 3 minutes"
-                time.sleep(0.5)
+    demo = ["demo", "--people", "1000", "--dir", str(tmp_path)]
+    with serving(demo, start_within=180) as (base, _process):
         with urllib.request.urlopen(f"{base}/public/", timeout=30) as page:
             assert "public" in page.read().decode().lower()
         username, _role, password = read_sign_ins(tmp_path / "workspace")[0]
@@ -92,6 +68,3 @@ def test_demo_ends_by_serving_the_dashboard_with_its_demo_sign_ins(
         with opener.open(f"{base}/sign-in", data=form, timeout=30) as signed_in:
             assert signed_in.url == f"{base}/"
             assert 'id="kpi-people"' in signed_in.read().decode()
-    finally:
-        demo.terminate()
-        demo.wait(timeout=15)

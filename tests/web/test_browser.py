@@ -12,11 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +22,7 @@ from oneplace.care.policy import Role
 from oneplace.care.service import open_care_plane
 from oneplace.web.dashboard import PAGES, page_path
 from oneplace.web.formatting import INTERNAL, PUBLIC
+from oneplace.web.pdf import HEADLESS_FLAGS
 from oneplace.web.report import build_context
 from oneplace.workspace import Workspace
 
@@ -37,15 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(os.environ.get("ONEPLACE_AXE_JS", ROOT / ".cache/axe/node_modules/axe-core/axe.min.js"))
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_FLAGS = list(HEADLESS_FLAGS)  # the issue's flags
 PASSWORD = "a long enough password"
 
 if not CHROMIUM.exists():
@@ -57,14 +45,8 @@ if not AXE.exists():
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def server(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def server(ws: Workspace, monkeypatch: pytest.MonkeyPatch, serving) -> Iterator[str]:
     """``oneplace serve`` on the workspace, with a user of every role; yields its base URL."""
     for name in ("ENVIRONMENT", "DATABASE_URL", "TOKEN_SECRET", "PSEUDONYM_SECRET"):
         monkeypatch.delenv(f"ONEPLACE_{name}", raising=False)
@@ -84,34 +66,8 @@ def server(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         session.commit()
         CareWorld(session, ws)  # patients, a worklist and a care plan for the care pages
     care.engine.dispose()
-    yield from _serve(ws.path)
-
-
-def _serve(workspace: Path) -> Iterator[str]:
-    """``oneplace serve`` on a free port until the caller is done; yields its base URL."""
-    port = _free_port()
-    exe = Path(sys.executable).with_name("oneplace")
-    process = subprocess.Popen(
-        [str(exe), "serve", str(workspace), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=os.environ.copy(),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=1):
-                    break
-            except OSError:
-                assert process.poll() is None, process.stdout.read().decode()
-                assert time.monotonic() < deadline, "the server did not start in 30 s"
-                time.sleep(0.2)
+    with serving(["serve", str(ws.path)]) as (base, _process):
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 @pytest.fixture
@@ -275,7 +231,9 @@ def test_a_clinician_without_a_relationship_cannot_open_a_record_through_the_ui(
 
 
 @pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Workspace]]:
+def demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, serving
+) -> Iterator[tuple[str, Workspace]]:
     """``oneplace demo`` of a small synthetic place (every engine, the care plane's worklists
     and demo sign-ins), served."""
     from typer.testing import CliRunner
@@ -289,7 +247,7 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str,
     )
     assert made.exit_code == 0, made.output
     ws = Workspace.open(tmp_path / "workspace")
-    for base in _serve(ws.path):
+    with serving(["serve", str(ws.path)]) as (base, _process):
         yield base, ws
 
 

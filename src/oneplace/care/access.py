@@ -116,7 +116,7 @@ def _facts_statement():
     def kind(name: str) -> Any:
         return literal_column(f"'{name}'", String).label("kind")
 
-    newest = select(func.max(_WORKLISTS.c.id)).group_by(_WORKLISTS.c.locality)
+    newest = select(current_worklists().c.id)
     return union_all(
         select(
             kind("patient"),

@@ -23,7 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
-from sqlalchemy import Row, and_, bindparam, func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -32,6 +32,7 @@ from .access import Actor, Refused, check, load_actor
 from .db import CONSENT_KINDS, REVIEW_DECISIONS, as_utc
 from .fhir import FHIR_JSON, FhirInvalid, Issue, operation_outcome
 from .nhs_number import normalise
+from .plans import LATEST_VERSION, PATIENT_PLANS, PLAN_VERSION
 from .policy import CLINICAL_ROLES, Action, Role
 from .policy import ResourceKind as Kind
 from .settings import CareSettings
@@ -41,56 +42,6 @@ if TYPE_CHECKING:
 
 API_VERSION = "1"
 
-# -- Care-plan reads, built once (SQLAlchemy Core: the hot path of the service) -------------
-
-_PLANS, _VERSIONS = db.CarePlan.__table__, db.CarePlanVersion.__table__
-_STORED = (_VERSIONS.c.version, _VERSIONS.c.created_at, _VERSIONS.c.resource)
-
-LATEST_VERSION = (
-    select(_PLANS.c.patient_id, *_STORED)
-    .select_from(_PLANS.outerjoin(_VERSIONS, _VERSIONS.c.care_plan_id == _PLANS.c.id))
-    .where(_PLANS.c.id == bindparam("plan_id"))
-    .order_by(_VERSIONS.c.version.desc())
-    .limit(1)
-)
-"""A plan's patient and its latest version; no row for an unknown plan."""
-
-PLAN_VERSION = (
-    select(_PLANS.c.patient_id, *_STORED)
-    .select_from(
-        _PLANS.outerjoin(
-            _VERSIONS,
-            and_(
-                _VERSIONS.c.care_plan_id == _PLANS.c.id,
-                _VERSIONS.c.version == bindparam("version"),
-            ),
-        )
-    )
-    .where(_PLANS.c.id == bindparam("plan_id"))
-)
-"""A plan's patient and version ``version`` (its columns null if there is none); no row for
-an unknown plan."""
-
-_NEWEST = (
-    select(_VERSIONS.c.care_plan_id, func.max(_VERSIONS.c.version).label("version"))
-    .group_by(_VERSIONS.c.care_plan_id)
-    .subquery()
-)
-PATIENT_PLANS = (
-    select(_PLANS.c.id.label("plan_id"), *_STORED)
-    .select_from(
-        _PLANS.join(_NEWEST, _NEWEST.c.care_plan_id == _PLANS.c.id).join(
-            _VERSIONS,
-            and_(
-                _VERSIONS.c.care_plan_id == _PLANS.c.id,
-                _VERSIONS.c.version == _NEWEST.c.version,
-            ),
-        )
-    )
-    .where(_PLANS.c.patient_id == bindparam("patient_id"))
-    .order_by(_PLANS.c.created_at, _PLANS.c.id)
-)
-"""A patient's plans, oldest first, each with its latest version."""
 Verifier = Callable[[str, CareSettings, datetime], auth.Principal]
 
 
@@ -353,6 +304,28 @@ def create_app(
         ok = auth.check_password(row.password_hash if row else None, password)
         return row if row is not None and ok and row.active else None
 
+    def guard(session: Session, actor: Actor, action: Action, kind: Kind, **kwargs: Any):
+        return check(
+            session,
+            actor,
+            action,
+            kind,
+            now=now_of(),
+            break_glass_duration=settings.break_glass_duration,
+            **kwargs,
+        )
+
+    def signed_in(session: Session, token: str) -> tuple[Actor, str] | None:
+        """The active user a page's token names, and how the page names them (None for an
+        invalid or expired token, or an unknown or disabled user)."""
+        try:
+            principal = verify_token(token, settings, now_of())
+        except auth.InvalidToken:
+            return None
+        actor = load_actor(session, principal.user_id)
+        row = session.get(db.User, principal.user_id) if actor else None
+        return (actor, f"{row.full_name} ({row.role})") if actor and row else None
+
     if workspace is not None:
         from ..web.dashboard import add_dashboard
 
@@ -362,13 +335,9 @@ def create_app(
                 return auth.issue_token(row.id, settings, now_of()) if row else None
 
         def user_of_token(token: str) -> str | None:
-            try:
-                principal = verify_token(token, settings, now_of())
-            except auth.InvalidToken:
-                return None
             with sessions() as session:
-                row = session.get(db.User, principal.user_id)
-                return f"{row.full_name} ({row.role})" if row is not None and row.active else None
+                found = signed_in(session, token)
+                return found[1] if found else None
 
         add_dashboard(
             app,
@@ -383,20 +352,10 @@ def create_app(
             app,
             workspace,
             sessions=sessions,
-            settings=settings,
-            verify_token=verify_token,
+            signed_in=signed_in,
+            guard=guard,
             now_of=now_of,
-        )
-
-    def guard(session: Session, actor: Actor, action: Action, kind: Kind, **kwargs: Any):
-        return check(
-            session,
-            actor,
-            action,
-            kind,
-            now=now_of(),
             break_glass_duration=settings.break_glass_duration,
-            **kwargs,
         )
 
     def patient_or_404(session: Session, patient_id: str) -> db.Patient:
@@ -1013,11 +972,6 @@ def create_app(
 
     # -- Worklists -----------------------------------------------------------------------
 
-    def withheld(session: Session, actor: Actor, patients: list[db.Patient]) -> set[str]:
-        return worklists.withheld(
-            session, actor, [p.id for p in patients], now_of(), settings.break_glass_duration
-        )
-
     @app.get(
         "/worklists",
         tags=["worklists"],
@@ -1136,7 +1090,10 @@ def create_app(
                 db.CareTeamMember(patient_id=patient.id, user_id=actor.user.id, added_at=now)
             )
         session.flush()
-        out = _entry_out(entry, patient, patient.id in withheld(session, actor, [patient]))
+        hidden = worklists.withheld(
+            session, actor, [patient.id], now, settings.break_glass_duration
+        )
+        out = _entry_out(entry, patient, patient.id in hidden)
         session.commit()
         return out
 

@@ -12,22 +12,21 @@ dashboard's cookie (``web.dashboard``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..web.dashboard import COOKIE, internal_pages
 from ..web.report import environment
 from ..workspace import Workspace
-from . import auth, db, worklists
-from .access import Actor, Refused, check, load_actor
-from .policy import CLINICAL_ROLES, Action, ResourceKind
-from .settings import CareSettings
+from . import db, worklists
+from .access import Actor, Refused
+from .plans import PATIENT_PLANS
+from .policy import CLINICAL_ROLES, Action, Decision, ResourceKind
 
 PAGE_SIZE = 50
 CARE_PATH = "/care/worklists"
@@ -53,11 +52,14 @@ def add_care_pages(
     ws: Workspace,
     *,
     sessions: sessionmaker[Session],
-    settings: CareSettings,
-    verify_token: Callable[..., auth.Principal],
+    signed_in: Callable[[Session, str], tuple[Actor, str] | None],
+    guard: Callable[..., Decision],
     now_of: Callable[[], datetime],
+    break_glass_duration: timedelta,
 ) -> None:
-    """Add ``/care/worklists`` and ``/care/patients/{id}`` (with its break-glass form)."""
+    """Add ``/care/worklists`` and ``/care/patients/{id}`` (with its break-glass form).
+    ``signed_in(session, token)`` is the API's: the user a token names and their label;
+    ``guard`` is the API's ``access.check`` with its clock and break-glass duration."""
     template = environment().get_template("care.html.j2")
     localities = {loc.code: loc.name for loc in ws.place.localities}
     first_locality = ws.place.localities[0].code if ws.place.localities else None
@@ -69,15 +71,7 @@ def add_care_pages(
 
     def actor_of(request: Request, session: Session) -> tuple[Actor, str] | None:
         token = request.cookies.get(COOKIE)
-        if not token:
-            return None
-        try:
-            principal = verify_token(token, settings, now_of())
-        except auth.InvalidToken:
-            return None
-        actor = load_actor(session, principal.user_id)
-        row = session.get(db.User, principal.user_id) if actor else None
-        return (actor, f"{row.full_name} ({row.role})") if actor and row else None
+        return signed_in(session, token) if token else None
 
     def page(title: str, user: str, status: int = 200, **parts: Any) -> HTMLResponse:
         context = {"refused": None, "break_glass_for": None, "worklists": [], "patient": None}
@@ -89,17 +83,6 @@ def add_care_pages(
             **{**context, **parts},
         )
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
-
-    def guard(session: Session, actor: Actor, action: Action, kind: ResourceKind, **kw: Any):
-        return check(
-            session,
-            actor,
-            action,
-            kind,
-            now=now_of(),
-            break_glass_duration=settings.break_glass_duration,
-            **kw,
-        )
 
     @app.get(CARE_PATH, include_in_schema=False)
     def worklist_page(
@@ -122,7 +105,7 @@ def add_care_pages(
                         limit=PAGE_SIZE,
                         after=after if locality else None,
                         now=now_of(),
-                        break_glass_duration=settings.break_glass_duration,
+                        break_glass_duration=break_glass_duration,
                     )
                     if found is not None:
                         shown.append(_worklist(code, found))
@@ -202,22 +185,7 @@ def add_care_pages(
             return page("Patient record and care plans", user, patient=record, plans=plans)
 
     def _plans(session: Session, patient_id: str) -> list[dict[str, Any]]:
-        newest = (
-            select(db.CarePlanVersion.care_plan_id, func.max(db.CarePlanVersion.version).label("v"))
-            .group_by(db.CarePlanVersion.care_plan_id)
-            .subquery()
-        )
-        versions = session.scalars(
-            select(db.CarePlanVersion)
-            .join(db.CarePlan, db.CarePlan.id == db.CarePlanVersion.care_plan_id)
-            .join(
-                newest,
-                (newest.c.care_plan_id == db.CarePlanVersion.care_plan_id)
-                & (newest.c.v == db.CarePlanVersion.version),
-            )
-            .where(db.CarePlan.patient_id == patient_id)
-            .order_by(db.CarePlan.created_at, db.CarePlan.id)
-        )
+        versions = session.connection().execute(PATIENT_PLANS, {"patient_id": patient_id})
         return [
             {
                 "title": v.title or "Care plan",

@@ -21,7 +21,7 @@ from plotly.subplots import make_subplots
 from ..place import Place
 from .figures import NHS_BLUE, NHS_DARK_BLUE, NHS_GREY, NHS_LIGHT_BLUE, NHS_TEXT
 from .formatting import Formatter, fy_label
-from .money import Part
+from .money import Part, _subplots_layout
 from .outcomes import Outcomes
 from .outcomes.comparison import unit_table
 from .outcomes.funnels import FUNNEL_STATISTICS
@@ -126,14 +126,7 @@ def locality_figure(frame: pd.DataFrame) -> go.Figure:
             value = whole[column].iloc[0]
             if pd.notna(value):
                 fig.add_hline(y=float(value), line_dash="dot", line_color=NHS_TEXT, row=1, col=col)
-    fig.update_layout(
-        height=420,
-        margin={"l": 50, "r": 20, "t": 50, "b": 90},
-        legend={"orientation": "h", "y": -0.3},
-        plot_bgcolor="#fff",
-        font={"family": "system-ui, Arial, sans-serif", "size": 13},
-    )
-    return fig
+    return _subplots_layout(fig, "Each practice beside its locality (dotted line)", 480)
 
 
 def locality_table(frame: pd.DataFrame, fmt: Formatter, fy: int) -> Table:

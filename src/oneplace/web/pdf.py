@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import UserError
 
-FLAGS = (
+HEADLESS_FLAGS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -27,6 +27,12 @@ FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+)
+"""Chromium headless and off the network: for printing, and for the browser tests and the
+dashboard benchmark, which drive the same chromium."""
+
+FLAGS = (
+    *HEADLESS_FLAGS,
     "--no-pdf-header-footer",
     "--virtual-time-budget=10000",  # let the charts' scripts finish before printing
 )
